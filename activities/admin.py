@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from regions.admin import AdminOnly, ContentAdmin
+
+from .models import Activity, ActivityTransition, Evidence, Institution, SupportNetwork
+
+
+@admin.register(Institution)
+class InstitutionAdmin(ContentAdmin):
+    list_display = ["name", "sector", "region", "actuemos_ya_since"]
+    list_filter = ["sector", "region"]
+    list_select_related = ["region"]
+    search_fields = ["name", "region__name"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(SupportNetwork)
+class SupportNetworkAdmin(ContentAdmin):
+    list_display = ["name", "region", "formed_on", "leaders"]
+    list_filter = ["region"]
+    list_select_related = ["region"]
+    search_fields = ["name", "region__name"]
+    autocomplete_fields = ["region"]
+
+
+class TransitionInline(admin.TabularInline):
+    model = ActivityTransition
+    extra = 0
+    fields = ["at", "by", "from_status", "to_status", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    # The file itself is private: it is never linked from here, only listed.
+    model = Evidence
+    extra = 0
+    fields = ["caption", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
+    list_display = ["title", "region", "objective", "service", "start_date", "status", "participants"]
+    list_filter = ["status", "region", "objective", "service", "modality", "start_date"]
+    list_select_related = ["region", "objective", "service__program"]
+    search_fields = ["title", "place_name", "district"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["region", "service", "support_network", "institutions", "created_by"]
+    readonly_fields = ["status", "review_comment", "version", "client_uuid", "created_at", "updated_at"]
+    inlines = [TransitionInline, EvidenceInline]
+    list_per_page = 50
+    show_full_result_count = False  # a COUNT(*) over a million rows on every page is not worth it
+
+    @admin.display(description=_("participants"))
+    def participants(self, obj):
+        return obj.participants_total
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(AdminOnly):
+    list_display = ["__str__", "activity", "content_type", "size", "uploaded_at"]
+    list_filter = ["content_type", "activity__region"]
+    list_select_related = ["activity"]
+    raw_id_fields = ["activity"]
+    search_fields = ["caption", "activity__title"]
+    exclude = ["file"]
+    readonly_fields = ["content_type", "size", "uploaded_by", "uploaded_at"]

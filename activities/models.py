@@ -1,0 +1,345 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from programs.models import Objective, Service
+from regions import access, geo
+from regions.models import LAT_IN_PERU, LON_IN_PERU, Region
+
+# A community activity gathers tens or hundreds of people; anything above this
+# in one count is a typing error, not a workshop.
+MAX_COUNT = 100_000
+PARTICIPANT_FIELDS = ("girls", "boys", "adolescent_girls", "adolescent_boys", "women", "men")
+
+
+class Institution(models.Model):
+    """A public or private institution that partners with the campaign in a region."""
+
+    class Sector(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        PRIVATE = "private", _("Private")
+
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=10, choices=Sector.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("region"))
+    actuemos_ya_since = models.DateField(_("implements ¡Actuemos Ya! since"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="institution_name_unique_in_region")]
+
+    def __str__(self):
+        return self.name
+
+
+class SupportNetwork(models.Model):
+    """A community network of leaders formed to prevent sexual violence (OE3)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="support_networks", verbose_name=_("region")
+    )
+    formed_on = models.DateField(_("formed on"), null=True, blank=True)
+    leaders = models.PositiveIntegerField(_("number of leaders"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("support network")
+        verbose_name_plural = _("support networks")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="network_name_unique_in_region"),
+            models.CheckConstraint(condition=Q(leaders__gte=0, leaders__lte=MAX_COUNT), name="network_leaders_range"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every activity the user may open, in any status (see regions.access)."""
+        if access.is_national(user):
+            return self
+        return self.filter(region_id__in=access.member_region_ids(user))
+
+    def approved(self):
+        return self.filter(status=ActivityStatus.APPROVED)
+
+    def in_region(self, region):
+        return self.filter(region=region)
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for changes")
+
+
+def count_field(label):
+    return models.PositiveIntegerField(label, default=0)
+
+
+class Activity(models.Model):
+    """A community activity a region reports: a workshop, a campaign fair, a network meeting."""
+
+    Status = ActivityStatus
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        VIRTUAL = "virtual", _("Virtual")
+
+    # Which statuses each action moves from, and to.
+    TRANSITIONS = {
+        "submit": ((Status.DRAFT, Status.RETURNED), Status.SUBMITTED),
+        "approve": ((Status.SUBMITTED,), Status.APPROVED),
+        "return": ((Status.SUBMITTED,), Status.RETURNED),
+        "reopen": ((Status.APPROVED,), Status.RETURNED),
+    }
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="activities", verbose_name=_("region"))
+    objective = models.ForeignKey(
+        Objective, on_delete=models.PROTECT, related_name="activities", verbose_name=_("objective")
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="activities", verbose_name=_("service"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("What was done and with whom, in general terms. Never write a child's or victim's name or story."),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices, default=Modality.IN_PERSON)
+    place_name = models.CharField(_("place"), max_length=200, blank=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    girls = count_field(_("girls (0–11)"))
+    boys = count_field(_("boys (0–11)"))
+    adolescent_girls = count_field(_("adolescent girls (12–17)"))
+    adolescent_boys = count_field(_("adolescent boys (12–17)"))
+    women = count_field(_("women (18+)"))
+    men = count_field(_("men (18+)"))
+    families = count_field(_("families reached"))
+    institutions = models.ManyToManyField(
+        Institution, related_name="activities", blank=True, verbose_name=_("partner institutions")
+    )
+    support_network = models.ForeignKey(
+        SupportNetwork,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("support network"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities_created",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking: an edit based on an older version is refused, not merged.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Set by the client that first submitted the activity, so that a retried
+    # submission from a phone on a weak connection finds it instead of duplicating it.
+    client_uuid = models.UUIDField(_("client UUID"), default=uuid.uuid4, unique=True, editable=False)
+
+    objects = ActivityQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            # The dashboard and public figures filter on status first, then region,
+            # objective or a date range.
+            models.Index(fields=["status", "region", "start_date"], name="activity_status_region_date"),
+            models.Index(fields=["status", "objective", "start_date"], name="activity_status_obj_date"),
+            models.Index(fields=["status", "start_date"], name="activity_status_date"),
+            # The coordinator's panel lists a region's activities, newest first.
+            models.Index(fields=["region", "-start_date"], name="activity_region_date"),
+            models.Index(fields=["updated_at"], name="activity_updated_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="activity_end_not_before_start"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | (Q(latitude__isnull=False, longitude__isnull=False) & LAT_IN_PERU & LON_IN_PERU),
+                name="activity_point_in_peru",
+            ),
+            models.CheckConstraint(
+                condition=Q(**{f"{f}__lte": MAX_COUNT for f in (*PARTICIPANT_FIELDS, "families")}),
+                name="activity_counts_plausible",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ActivityStatus.values), name="activity_status_known"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="activity_version_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def participants_total(self):
+        return sum(getattr(self, f) or 0 for f in PARTICIPANT_FIELDS)
+
+    @property
+    def is_open_for_editing(self):
+        return self.status in self.EDITABLE
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date cannot be before the start date.")
+        for field in (*PARTICIPANT_FIELDS, "families"):
+            value = getattr(self, field)
+            if value is not None and value > MAX_COUNT:
+                errors[field] = _("%(value)s is too many for one activity; check the number.") % {"value": value}
+        if self.objective_id and self.service_id and not self.objective.services.filter(pk=self.service_id).exists():
+            errors["service"] = _("This service does not serve the chosen objective; choose one of its services.")
+        errors.update(self._point_errors())
+        errors.update(self._partner_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _point_errors(self):
+        if (self.latitude is None) != (self.longitude is None):
+            return {"longitude" if self.longitude is None else "latitude": _("Give both latitude and longitude, or neither.")}
+        if self.latitude is None:
+            return {}
+        try:
+            geo.validate_point_in_peru(self.latitude, self.longitude)
+        except ValidationError as exc:
+            return {"latitude": exc.messages}
+        if self.region_id and not self.region.contains(self.latitude, self.longitude):
+            return {"latitude": _("The point is outside %(region)s.") % {"region": self.region}}
+        return {}
+
+    def _partner_errors(self):
+        if self.support_network_id and self.region_id and self.support_network.region_id != self.region_id:
+            return {"support_network": _("The support network must belong to the activity's region.")}
+        return {}
+
+    def validate_institutions(self, institutions):
+        """M2M values arrive after save(); forms and services call this before setting them."""
+        foreign = [i.name for i in institutions if i.region_id != self.region_id]
+        if foreign:
+            raise ValidationError(
+                {"institutions": _("These institutions belong to another region: %(names)s.") % {"names": ", ".join(foreign)}}
+            )
+
+    def transition(self, action, *, by, comment=""):
+        """Move the activity through the review workflow and record who did it.
+
+        Returns the ActivityTransition. Raises ValidationError when the action is
+        not allowed from the current status or a required comment is missing.
+        """
+        sources, target = self.TRANSITIONS[action]
+        if self.status not in sources:
+            raise ValidationError(
+                _("An activity that is %(status)s cannot be %(action)s.")
+                % {"status": self.get_status_display().lower(), "action": ACTION_PAST[action]},
+                code="bad_transition",
+            )
+        comment = comment.strip()
+        if action in ("return", "reopen") and not comment:
+            raise ValidationError(_("Write a comment that says what must change."), code="comment_required")
+        previous = self.status
+        self.status = target
+        if action in ("approve", "return", "reopen"):
+            self.review_comment = comment
+        self.version += 1
+        with transaction.atomic():
+            self.save(update_fields=["status", "review_comment", "version", "updated_at"])
+            return self.transitions.create(from_status=previous, to_status=target, by=by, comment=comment)
+
+
+ACTION_PAST = {
+    "submit": _("submitted"),
+    "approve": _("approved"),
+    "return": _("returned"),
+    "reopen": _("reopened"),
+}
+
+
+class ActivityTransition(models.Model):
+    """One step of the review workflow: who moved the activity, when, from where to where, and why."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("from"), max_length=10, choices=Activity.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=Activity.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self):
+        return f"{self.activity_id}: {self.from_status} → {self.to_status}"
+
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_PER_ACTIVITY = 10
+
+
+def evidence_path(instance, filename):
+    # A random name: the original file name may carry a person's name.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{instance.activity.region_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class EvidenceKind(models.TextChoices):
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+    WEBP = "image/webp", "WebP"
+    PDF = "application/pdf", "PDF"
+
+
+class Evidence(models.Model):
+    """A photo or PDF that shows an activity took place. Private to staff and the region."""
+
+    Kind = EvidenceKind
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("activity"))
+    file = models.FileField(_("file"), upload_to=evidence_path)
+    content_type = models.CharField(_("type"), max_length=40, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0, size__lte=MAX_EVIDENCE_BYTES), name="evidence_size_capped"),
+            models.CheckConstraint(
+                condition=Q(content_type__in=EvidenceKind.values), name="evidence_type_allowed"
+            ),
+        ]
+
+    def __str__(self):
+        return self.caption or self.file.name.rsplit("/", 1)[-1]

@@ -1,0 +1,28 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+# The admin's autodiscovery is off (see INSTALLED_APPS); these imports register
+# the portal's admin pages and those of the packages staff use.
+import accounts.admin  # noqa: F401
+import activities.admin  # noqa: F401
+import axes.admin  # noqa: F401
+import programs.admin  # noqa: F401
+import regions.admin  # noqa: F401
+
+from .health import healthz
+
+admin.site.site_header = admin.site.site_title = "Prevenir para Proteger"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("campaign.urls")),
+)

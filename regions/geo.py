@@ -1,0 +1,81 @@
+"""Points and shapes in plain Python: the portal needs no GIS library.
+
+Boundaries are GeoJSON Polygon or MultiPolygon geometries in lon/lat order.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Peru's extent with a small margin (Tacna to the Putumayo, Piura to Madre de Dios).
+PERU_BOUNDS = {
+    "min_lat": Decimal("-18.50"),
+    "max_lat": Decimal("0.00"),
+    "min_lon": Decimal("-81.50"),
+    "max_lon": Decimal("-68.50"),
+}
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+def in_peru(lat, lon):
+    lat, lon = Decimal(str(lat)), Decimal(str(lon))
+    b = PERU_BOUNDS
+    return b["min_lat"] <= lat <= b["max_lat"] and b["min_lon"] <= lon <= b["max_lon"]
+
+
+def validate_point_in_peru(lat, lon):
+    if not in_peru(lat, lon):
+        raise ValidationError(
+            _("The point (%(lat)s, %(lon)s) is outside Peru. Check the latitude (south is negative) and longitude."),
+            code="outside_peru",
+            params={"lat": lat, "lon": lon},
+        )
+
+
+def polygons(geometry):
+    """The list of polygons (each a list of rings) of a Polygon or MultiPolygon."""
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    return geometry["coordinates"]
+
+
+def validate_boundary(geometry):
+    """Raise ValidationError unless geometry is a well-formed polygon inside Peru."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        raise ValidationError(
+            _("A boundary must be a Polygon or MultiPolygon, not %(kind)s."), code="not_polygon", params={"kind": kind}
+        )
+    try:
+        for polygon in polygons(geometry):
+            for ring in polygon:
+                if len(ring) < 4:
+                    raise ValidationError(_("A boundary ring needs at least four positions."), code="short_ring")
+                for position in ring:
+                    lon, lat = float(position[0]), float(position[1])
+                    validate_point_in_peru(lat, lon)
+    except (TypeError, ValueError, IndexError, KeyError) as exc:
+        raise ValidationError(_("The boundary's coordinates are malformed."), code="malformed") from exc
+
+
+def _ring_contains(ring, x, y):
+    # Ray casting: count the edges a horizontal ray from (x, y) crosses.
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def contains(geometry, lat, lon):
+    """Whether the point lies inside the polygon (outside its holes)."""
+    x, y = float(lon), float(lat)
+    for outer, *holes in polygons(geometry):
+        if _ring_contains(outer, x, y) and not any(_ring_contains(h, x, y) for h in holes):
+            return True
+    return False
