@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from programs.models import Service
 from regions.admin import AdminOnly, ContentAdmin
 
 from .models import Activity, ActivityTransition, Evidence, Institution, SupportNetwork
@@ -23,6 +24,12 @@ class SupportNetworkAdmin(ContentAdmin):
     list_select_related = ["region"]
     search_fields = ["name", "region__name"]
     autocomplete_fields = ["region"]
+
+
+class ServiceListFilter(admin.RelatedFieldListFilter):
+    # A service's name includes its program's: fetch them together, not one query per service.
+    def field_choices(self, field, request, model_admin):
+        return [(s.pk, str(s)) for s in Service.objects.select_related("program")]
 
 
 class TransitionInline(admin.TabularInline):
@@ -51,7 +58,7 @@ class EvidenceInline(admin.TabularInline):
 @admin.register(Activity)
 class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
     list_display = ["title", "region", "objective", "service", "start_date", "status", "participants"]
-    list_filter = ["status", "region", "objective", "service", "modality", "start_date"]
+    list_filter = ["status", "region", "objective", ("service", ServiceListFilter), "modality", "start_date"]
     list_select_related = ["region", "objective", "service__program"]
     search_fields = ["title", "place_name", "district"]
     date_hierarchy = "start_date"

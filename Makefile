@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_ACTIVITIES ?= 3000
+export DJANGO_SETTINGS_MODULE := prevent_protect.settings
+
+.PHONY: run test worker lint format messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changed.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+## run: the portal with demo data on http://127.0.0.1:$(PORT) (SQLite, tasks run eagerly)
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_campaign
+	$(BIN)/python manage.py seed_demo --activities $(DEMO_ACTIVITIES) --seed 1
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite (SQLite by default; CI sets DATABASE_URL and REDIS_URL)
+test: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+## worker: a Celery worker for the broker in REDIS_URL
+worker: $(VENV)/.installed
+	$(BIN)/celery -A prevent_protect worker --loglevel INFO
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## messages: refresh the translation catalogues after changing visible text
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages --locale es --locale en --ignore '.venv/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --domain djangojs --locale es --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Personas built once per test: a coordinator of Amazonas, one of Puno, a ministry
+reviewer, an administrator, and the anonymous visitor."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from programs.reference import load_reference_data
+from regions.models import Region
+
+from .factories import UserFactory, coordinator
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Speed and isolation belong to test configuration, not to the code.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """For transactional tests, which empty the tables the session loaded."""
+    load_reference_data()
+
+
+@pytest.fixture
+def amazonas(db):
+    return Region.objects.get(slug="amazonas")
+
+
+@pytest.fixture
+def puno(db):
+    return Region.objects.get(slug="puno")
+
+
+@pytest.fixture
+def coord_amazonas(amazonas):
+    return coordinator("coord-amazonas", amazonas)
+
+
+@pytest.fixture
+def coord_puno(puno):
+    return coordinator("coord-puno", puno)
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staff", role="ministry")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin", is_superuser=True)
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()

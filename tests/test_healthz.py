@@ -1,0 +1,71 @@
+"""/healthz answers for the process's real services; the failure cases start a
+separate process pointed at a port where nothing listens."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = (
+    "import django, json; django.setup(); from django.test import Client; "
+    "r = Client().get('/healthz', HTTP_HOST='127.0.0.1'); print(r.status_code, r.content.decode())"
+)
+
+
+def healthz_in_process(**env):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "prevent_protect.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    return int(status), json.loads(body)
+
+
+def test_healthz_is_ok_when_the_database_answers(db, client, settings):
+    settings.REDIS_URL = ""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_refuses_post(client):
+    assert client.post("/healthz").status_code == 405
+
+
+def test_healthz_reports_the_broker_when_one_is_configured(db, client, settings):
+    settings.REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        if os.environ.get("REDIS_URL"):
+            raise
+        pytest.skip("no Redis on this machine and REDIS_URL unset")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"
+
+
+def test_healthz_is_503_and_names_the_database_when_it_is_down():
+    status, body = healthz_in_process(DATABASE_URL="postgres://postgres@127.0.0.1:1/nowhere", REDIS_URL="")
+    assert status == 503
+    assert body["status"] == "down"
+    assert body["database"].startswith("down")
+
+
+def test_healthz_is_503_and_names_the_broker_when_it_is_down(tmp_path):
+    status, body = healthz_in_process(DATABASE_URL=f"sqlite:///{tmp_path}/h.sqlite3", REDIS_URL="redis://127.0.0.1:1/0")
+    assert status == 503
+    assert body["database"] == "ok"
+    assert body["broker"].startswith("down")
