@@ -3,6 +3,7 @@
 Boundaries are GeoJSON Polygon or MultiPolygon geometries in lon/lat order.
 """
 
+import math
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -48,15 +49,27 @@ def validate_boundary(geometry):
             _("A boundary must be a Polygon or MultiPolygon, not %(kind)s."), code="not_polygon", params={"kind": kind}
         )
     try:
-        for polygon in polygons(geometry):
+        shapes = polygons(geometry)
+        # An empty shape would make contains() fail (Polygon) or refuse every point (MultiPolygon).
+        if not shapes or not all(shapes):
+            raise ValidationError(_("A boundary needs at least one ring."), code="empty")
+        for polygon in shapes:
             for ring in polygon:
                 if len(ring) < 4:
                     raise ValidationError(_("A boundary ring needs at least four positions."), code="short_ring")
                 for position in ring:
-                    lon, lat = float(position[0]), float(position[1])
+                    lon, lat = _coordinate(position[0]), _coordinate(position[1])
                     validate_point_in_peru(lat, lon)
     except (TypeError, ValueError, IndexError, KeyError) as exc:
         raise ValidationError(_("The boundary's coordinates are malformed."), code="malformed") from exc
+
+
+def _coordinate(value):
+    # JSON numbers only: float() would pass "-77.1", which contains() cannot compare,
+    # and NaN, which in_peru() cannot order.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(value)
+    return value
 
 
 def _ring_contains(ring, x, y):
