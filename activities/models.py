@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -194,6 +195,9 @@ class Activity(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("activities:detail", args=[self.pk])
+
     @property
     def participants_total(self):
         return sum(getattr(self, f) or 0 for f in PARTICIPANT_FIELDS)
@@ -259,15 +263,29 @@ class Activity(models.Model):
         comment = comment.strip()
         if action in ("return", "reopen") and not comment:
             raise ValidationError(_("Write a comment that says what must change."), code="comment_required")
-        previous = self.status
-        self.status = target
-        if action in ("approve", "return", "reopen"):
-            self.review_comment = comment
-        self.version += 1
         with transaction.atomic():
+            # The check above read this copy, which may be stale: of two reviewers who opened the
+            # same submitted activity, the second must not return what the first just approved.
+            stored = Activity.objects.select_for_update().filter(pk=self.pk).values_list("status", "version").first()
+            if stored != (self.status, self.version):
+                raise EditConflict(STALE_MESSAGE, code="edit_conflict")
+            previous = self.status
+            self.status = target
+            if action in ("approve", "return", "reopen"):
+                self.review_comment = comment
+            self.version += 1
             self.save(update_fields=["status", "review_comment", "version", "updated_at"])
             return self.transitions.create(from_status=previous, to_status=target, by=by, comment=comment)
 
+
+class EditConflict(ValidationError):
+    """Someone else saved or moved the activity since this copy was loaded."""
+
+
+STALE_MESSAGE = _(
+    "Someone else saved this activity while you were editing it. Your changes were not saved: "
+    "reload it, then apply them again."
+)
 
 ACTION_PAST = {
     "submit": _("submitted"),

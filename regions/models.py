@@ -45,17 +45,26 @@ class Region(models.Model):
         return self.name
 
     def clean(self):
+        errors = {}
         if self.latitude is not None and self.longitude is not None:
-            geo.validate_point_in_peru(self.latitude, self.longitude)
+            try:
+                geo.validate_point_in_peru(self.latitude, self.longitude)
+            except ValidationError as exc:
+                # On a field, not the form: full_clean() then skips the region_centroid_in_peru
+                # constraint, whose generic "Constraint … is violated" would repeat it less clearly.
+                errors["latitude"] = exc.error_list
         if self.boundary:
             try:
                 geo.validate_boundary(self.boundary)
             except ValidationError as exc:
-                raise ValidationError({"boundary": exc.messages}) from exc
+                errors["boundary"] = exc.error_list
+        if errors:
+            raise ValidationError(errors)
 
     def contains(self, lat, lon):
         """Whether a point falls in the region; without a boundary there is nothing to refuse."""
-        return self.boundary is None or geo.contains(self.boundary, lat, lon)
+        # Falsy, as in clean(): the admin stores a typed "{}" as is, and it means no boundary.
+        return not self.boundary or geo.contains(self.boundary, lat, lon)
 
 
 class RegionMembership(models.Model):
