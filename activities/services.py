@@ -1,15 +1,21 @@
 """Writes that touch an activity and what hangs from it."""
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import Activity
+from regions import access
 
+from .models import ACTION_PAST, STALE_MESSAGE, Activity, EditConflict
 
-class EditConflict(ValidationError):
-    """Someone else saved the activity since this edit began."""
+__all__ = ["EditConflict", "activity_create", "activity_save", "activity_transition"]
+User = get_user_model()
 
 
 @transaction.atomic
@@ -19,15 +25,18 @@ def activity_save(*, activity, expected_version, institutions=None):
     The compare-and-increment on `version` is one UPDATE, so of two people who
     loaded version 3, exactly one saves version 4 and the other is told.
     """
+    if not activity.is_open_for_editing:
+        # Submitted is with the reviewer; approved is locked until staff reopen it.
+        status = activity.get_status_display().lower()
+        raise ValidationError(
+            _("This activity cannot be edited now: it is %(status)s.") % {"status": status}, code="locked"
+        )
     activity.full_clean()
     if institutions is not None:
         activity.validate_institutions(institutions)
     bumped = Activity.objects.filter(pk=activity.pk, version=expected_version).update(version=F("version") + 1)
     if not bumped:
-        raise EditConflict(
-            _("Someone else saved this activity while you were editing it. Your changes were not saved: reload it, then apply them again."),
-            code="edit_conflict",
-        )
+        raise EditConflict(STALE_MESSAGE, code="edit_conflict")
     activity.version = expected_version + 1
     activity.save()
     if institutions is not None:
@@ -43,3 +52,44 @@ def activity_create(*, data, region, created_by, institutions=()):
     activity.save()
     activity.institutions.set(institutions)
     return activity
+
+
+REVIEW_ACTIONS = ("approve", "return", "reopen")
+
+
+@transaction.atomic
+def activity_transition(*, activity, action, by, comment=""):
+    """Move an activity through the review workflow, if `by` may, and tell the coordinators.
+
+    `Activity.transition` locks the row and refuses a stale copy, so two reviewers
+    clicking at once get one transition and one clear refusal.
+    """
+    if action in REVIEW_ACTIONS:
+        allowed = access.can_review_activity(by, activity)
+    else:
+        allowed = access.can_edit_activity(by, activity)
+    if not allowed:
+        raise PermissionDenied
+    step = activity.transition(action, by=by, comment=comment)
+    if action in REVIEW_ACTIONS:
+        transaction.on_commit(lambda: notify_coordinators(activity, step, action))
+    return step
+
+
+def notify_coordinators(activity, step, action):
+    recipients = list(
+        User.objects.filter(memberships__region=activity.region_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"activity": activity, "step": step, "url": settings.SITE_URL + activity.get_absolute_url()}
+        subject = _("Your activity “%(title)s” was %(action)s") % {
+            "title": activity.title,
+            "action": ACTION_PAST[action],
+        }
+        body = render_to_string("activities/email/reviewed.txt", context)
+    send_mail(subject, body, None, recipients)
+

@@ -24,5 +24,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
+    path("panel/", include("activities.urls")),
     path("", include("campaign.urls")),
 )

@@ -1,0 +1,307 @@
+"""Evidence files: photos and PDFs that show an activity took place.
+
+Every file is treated as hostile and as personal: its type is read from its bytes, never
+from its name or the browser's word; photos are decoded and re-encoded from their pixels
+alone, so no EXIF (GPS position, phone model, time), XMP or ICC profile survives; PDFs that
+could run code on a reviewer's machine are refused; and the original file name, which may
+carry a person's name, is never stored.
+"""
+
+import io
+import re
+import zlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from PIL import Image, ImageFile, ImageOps
+
+from regions import access
+
+from .models import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_PER_ACTIVITY, Activity, Evidence, EvidenceKind
+
+__all__ = ["evidence_attach", "evidence_open", "evidence_remove"]
+
+MEGABYTE = 1024 * 1024
+# Phones shoot 12 to 200 megapixels; reviewers need to see the scene, not the pores, and
+# coordinators in Loreto or Puno download these over weak connections.
+MAX_IMAGE_SIDE = 4000
+MAX_CAPTION_LENGTH = Evidence._meta.get_field("caption").max_length
+
+EXTENSIONS = {EvidenceKind.JPEG: "jpg", EvidenceKind.PNG: "png", EvidenceKind.WEBP: "webp", EvidenceKind.PDF: "pdf"}
+PILLOW_FORMATS = {EvidenceKind.JPEG: "JPEG", EvidenceKind.PNG: "PNG", EvidenceKind.WEBP: "WEBP"}
+# Modes each format stores as they are; anything else (CMYK, palette, 16-bit) is converted.
+KEPT_MODES = {
+    EvidenceKind.JPEG: ("L", "RGB"),
+    EvidenceKind.PNG: ("L", "LA", "RGB", "RGBA"),
+    EvidenceKind.WEBP: ("RGB", "RGBA"),
+}
+SAVE_OPTIONS = {
+    EvidenceKind.JPEG: {"quality": 85, "optimize": True},
+    EvidenceKind.PNG: {},
+    EvidenceKind.WEBP: {"quality": 85},
+}
+
+# PDF names that run code or carry other files when a reviewer opens the document:
+# scripts, launch actions, attachments, Flash-era rich media and XFA forms (which hold scripts).
+ACTIVE_PDF_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA"})
+PDF_NAME = re.compile(rb"/([^\x00\t\n\f\r /\[\]()<>{}%]+)")
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n)(.*?)endstream", re.DOTALL)
+# What the compressed object streams of a PDF of at most 10 MB may inflate to, in all:
+# a zip bomb stops here instead of filling the worker's memory.
+MAX_PDF_INFLATED = 64 * MEGABYTE
+
+
+def evidence_attach(*, activity, uploaded_file, caption, by):
+    """Check, clean and store one uploaded file as evidence of the activity.
+
+    Raises PermissionDenied when `by` may not add evidence to it, and ValidationError
+    (with a code) when the file is refused; then nothing is stored.
+    """
+    if not access.can_add_evidence(by, activity):
+        raise PermissionDenied
+    caption = _clean_caption(caption)
+    kind, content = _clean_file(uploaded_file)
+    # Decoding a photo takes a moment: the row is locked only for the count and the write.
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        # Someone may have submitted the activity while the file was being cleaned.
+        if not access.can_add_evidence(by, locked):
+            raise PermissionDenied
+        if locked.evidence.count() >= MAX_EVIDENCE_PER_ACTIVITY:
+            raise ValidationError(
+                _("An activity can have at most %(limit)s files; remove one first."),
+                code="too_many_files",
+                params={"limit": MAX_EVIDENCE_PER_ACTIVITY},
+            )
+        return _store(locked, kind, content, caption, by)
+
+
+def evidence_remove(*, evidence, by):
+    """Delete the evidence row, then its file once the deletion is committed."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=evidence.activity_id)
+        if not access.can_view_evidence(by, evidence):
+            # Like evidence_open: whoever may not see it is not told it exists.
+            raise Http404
+        if not access.can_add_evidence(by, activity):
+            raise PermissionDenied
+        name, storage = evidence.file.name, evidence.file.storage
+        evidence.delete()
+        # Deleting the file before the commit would leave a row pointing at nothing if the
+        # transaction rolled back; deleting it after keeps the two in step.
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def evidence_open(*, evidence, by):
+    """An open binary file handle on the stored evidence, for the download view to stream."""
+    if not access.can_view_evidence(by, evidence):
+        raise Http404
+    try:
+        return evidence.file.storage.open(evidence.file.name, "rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+
+
+def _store(activity, kind, content, caption, by):
+    evidence = Evidence(activity=activity, content_type=kind, size=len(content), caption=caption, uploaded_by=by)
+    # The name given here only lends its extension: evidence_path draws a random one.
+    evidence.file.save(f"evidence.{EXTENSIONS[kind]}", ContentFile(content), save=False)
+    try:
+        evidence.save()
+    except BaseException:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+def _clean_caption(caption):
+    caption = (caption or "").strip()
+    if len(caption) > MAX_CAPTION_LENGTH:
+        raise ValidationError(
+            _("The caption can have at most %(limit)s characters; it has %(length)s."),
+            code="caption_too_long",
+            params={"limit": MAX_CAPTION_LENGTH, "length": len(caption)},
+        )
+    return caption
+
+
+def _clean_file(uploaded_file):
+    """The file's kind, read from its bytes, and the bytes to store."""
+    content = _read_capped(uploaded_file)
+    kind = _detect_kind(content)
+    if kind is None:
+        raise ValidationError(
+            _("Only photos (JPEG, PNG, WebP) and PDF documents can be attached; this file is not one of them."),
+            code="unsupported_type",
+        )
+    if kind == EvidenceKind.PDF:
+        _check_pdf(content)
+        return kind, content
+    cleaned = _reencode_image(content, kind)
+    # Rare, but a re-encoded PNG can come out larger than the original.
+    _refuse_too_large(len(cleaned))
+    return kind, cleaned
+
+
+def _read_capped(uploaded_file):
+    # .size is counted as the upload streams in: a huge file is refused before it is read.
+    _refuse_too_large(uploaded_file.size or 0)
+    uploaded_file.seek(0)
+    content = uploaded_file.read(MAX_EVIDENCE_BYTES + 1)
+    _refuse_too_large(len(content))
+    if not content:
+        raise ValidationError(_("This file is empty; choose the photo or document again."), code="empty")
+    return content
+
+
+def _refuse_too_large(size):
+    if size > MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            _("This file is %(size)s MB; the limit is %(limit)s MB."),
+            code="too_large",
+            params={"size": number_format(size / MEGABYTE, 1), "limit": MAX_EVIDENCE_BYTES // MEGABYTE},
+        )
+
+
+def _detect_kind(content):
+    if content.startswith(b"\xff\xd8\xff"):
+        return EvidenceKind.JPEG
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return EvidenceKind.PNG
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return EvidenceKind.WEBP
+    if content.startswith(b"%PDF-"):
+        return EvidenceKind.PDF
+    return None
+
+
+def _reencode_image(content, kind):
+    """The photo, upright, possibly smaller, rebuilt from its pixels alone."""
+    image = _decode_image(content, kind)
+    if image.mode not in KEPT_MODES[kind]:
+        image = _convert_mode(image, kind)
+    if max(image.size) > MAX_IMAGE_SIDE:
+        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+    # A new image from the raw pixels carries no info dict: no EXIF, GPS, XMP, ICC profile
+    # or text chunk for any encoder to copy across.
+    bare = Image.frombytes(image.mode, image.size, image.tobytes())
+    out = io.BytesIO()
+    bare.save(out, format=PILLOW_FORMATS[kind], **SAVE_OPTIONS[kind])
+    return out.getvalue()
+
+
+def _decode_image(content, kind):
+    # A process-wide switch: were any library to turn it on, half a photo would pass as whole.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        # Restricting the decoders to the detected format keeps Pillow's rarer parsers out of reach.
+        with Image.open(io.BytesIO(content), formats=[PILLOW_FORMATS[kind]]) as image:
+            _refuse_too_many_pixels(image.width * image.height)
+            if kind == EvidenceKind.JPEG and max(image.size) > MAX_IMAGE_SIDE:
+                # libjpeg decodes at 1/2, 1/4 or 1/8 scale: a 100-megapixel photo needs a
+                # quarter of the memory, and is still read to its end.
+                image.draft(None, _fitted(image.size, MAX_IMAGE_SIDE))
+            image.load()
+            return _upright(image)
+    except Image.DecompressionBombError as bomb:
+        raise _too_many_pixels() from bomb
+    except ValidationError:
+        raise
+    except Exception as broken:
+        # Pillow reports malformed input with many exception types; any of them means the
+        # file cannot be vouched for.
+        raise ValidationError(
+            _("This image is damaged or incomplete; take or export it again."), code="damaged_image"
+        ) from broken
+
+
+def _upright(image):
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:
+        # The pixels decoded; a malformed EXIF block is dropped anyway, so keep them as shot.
+        return image.copy()
+
+
+def _refuse_too_many_pixels(pixels):
+    # Read at call time, so that an operator who tunes Pillow's limit is obeyed.
+    if pixels > Image.MAX_IMAGE_PIXELS:
+        raise _too_many_pixels()
+
+
+def _too_many_pixels():
+    return ValidationError(
+        _("This image has too many pixels to process; export it at a smaller size (at most %(limit)s megapixels)."),
+        code="too_many_pixels",
+        params={"limit": Image.MAX_IMAGE_PIXELS // 1_000_000},
+    )
+
+
+def _fitted(size, longest):
+    scale = longest / max(size)
+    return tuple(max(1, round(side * scale)) for side in size)
+
+
+def _convert_mode(image, kind):
+    if image.mode.startswith("I"):
+        # 16-bit greyscale (some scanners): scale to 8 bits; a plain convert would clip to white.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
+        if image.mode in KEPT_MODES[kind]:
+            return image
+    keeps_alpha = kind != EvidenceKind.JPEG and image.has_transparency_data
+    return image.convert("RGBA" if keeps_alpha else "RGB")
+
+
+def _check_pdf(content):
+    if b"%%EOF" not in content[-1024:]:
+        raise _damaged_pdf()
+    parts = PDF_STREAM.split(content)
+    outside, streams = parts[0::2], parts[1::2]
+    names = set().union(*(_pdf_names(part) for part in outside))
+    if b"Encrypt" in names:
+        # Encrypted object streams cannot be read, so scripts in them could not be found.
+        raise ValidationError(
+            _("This PDF is password-protected or encrypted; save an unprotected copy and attach that."),
+            code="encrypted_pdf",
+        )
+    names |= _object_stream_names(outside, streams)
+    if names & ACTIVE_PDF_NAMES:
+        raise ValidationError(
+            _("This PDF contains scripts or embedded files and cannot be accepted."), code="active_pdf"
+        )
+
+
+def _object_stream_names(outside, streams):
+    """Names in the object streams where PDF 1.5+ files keep most dictionaries compressed."""
+    names, budget = set(), MAX_PDF_INFLATED
+    for before, stream in zip(outside, streams, strict=False):
+        header = _pdf_names(before[before.rfind(b"obj") :])
+        if b"ObjStm" not in header:
+            # Other streams hold page content and pictures, whose bytes would match names by chance.
+            continue
+        if b"FlateDecode" not in header:
+            raise _damaged_pdf()
+        inflater = zlib.decompressobj()
+        try:
+            text = inflater.decompress(stream, budget + 1)
+        except zlib.error as broken:
+            raise _damaged_pdf() from broken
+        budget -= len(text)
+        if budget < 0:
+            raise _damaged_pdf()
+        names |= _pdf_names(text)
+    return names
+
+
+def _pdf_names(text):
+    # "/J#53" is "/JS": PDF names may spell any byte as #xx, which hides them from a plain search.
+    return {PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), m[1]) for m in PDF_NAME.finditer(text)}
+
+
+def _damaged_pdf():
+    return ValidationError(_("This PDF is damaged or incomplete; save or export it again."), code="damaged_pdf")

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("", views.panel, name="panel"),
+    path("activities/", views.activity_list, name="list"),
+    path("activities/new/", views.activity_create, name="create"),
+    path("activities/<int:pk>/", views.activity_detail, name="detail"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("activities/<int:pk>/submit/", views.activity_submit, name="submit"),
+    path("activities/<int:pk>/review/", views.activity_review, name="review"),
+    path("activities/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
+    path("review/", views.review_queue, name="review_queue"),
+]
