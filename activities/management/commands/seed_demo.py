@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from activities.demo import demo_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill a development portal with demo users, partners, targets and made-up activities. "
+        "Deterministic for a seed; adds no activities when some exist, unless --reset."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--activities", type=int, default=2_000, help="How many activities (default 2000).")
+        parser.add_argument("--seed", type=int, default=1, help="Seed of the random generator (default 1).")
+        parser.add_argument("--reset", action="store_true", help="Delete every activity first, then seed again.")
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off. Never on production.")
+
+    def handle(self, *args, activities, seed, reset, force, **options):
+        # Demo users share a published password: on a real portal they would be a way in.
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates made-up activities and users with a known password, so it runs only "
+                "with DEBUG on. Pass --force to run it anyway on a throwaway database, never on production."
+            )
+        if activities < 0:
+            raise CommandError("--activities cannot be negative.")
+        demo_seed(activities=activities, seed=seed, reset=reset, report=self.stdout.write)
