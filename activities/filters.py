@@ -15,10 +15,16 @@ class ActivityFilter(django_filters.FilterSet):
     service = django_filters.ModelChoiceFilter(queryset=Service.objects.select_related("program"), label=_("Service"))
     status = django_filters.ChoiceFilter(choices=Activity.Status.choices, label=_("Status"))
     start_date_from = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="gte", label=_("From"), widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"})
+        field_name="start_date",
+        lookup_expr="gte",
+        label=_("From"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
     start_date_to = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="lte", label=_("To"), widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"})
+        field_name="start_date",
+        lookup_expr="lte",
+        label=_("To"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:

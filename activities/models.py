@@ -223,7 +223,11 @@ class Activity(models.Model):
 
     def _point_errors(self):
         if (self.latitude is None) != (self.longitude is None):
-            return {"longitude" if self.longitude is None else "latitude": _("Give both latitude and longitude, or neither.")}
+            return {
+                "longitude" if self.longitude is None else "latitude": _(
+                    "Give both latitude and longitude, or neither."
+                )
+            }
         if self.latitude is None:
             return {}
         try:
@@ -244,7 +248,10 @@ class Activity(models.Model):
         foreign = [i.name for i in institutions if i.region_id != self.region_id]
         if foreign:
             raise ValidationError(
-                {"institutions": _("These institutions belong to another region: %(names)s.") % {"names": ", ".join(foreign)}}
+                {
+                    "institutions": _("These institutions belong to another region: %(names)s.")
+                    % {"names": ", ".join(foreign)}
+                }
             )
 
     def transition(self, action, *, by, comment=""):
@@ -338,7 +345,9 @@ class Evidence(models.Model):
 
     Kind = EvidenceKind
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("activity"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("activity")
+    )
     file = models.FileField(_("file"), upload_to=evidence_path)
     content_type = models.CharField(_("type"), max_length=40, choices=Kind.choices)
     size = models.PositiveIntegerField(_("size in bytes"))
@@ -354,9 +363,7 @@ class Evidence(models.Model):
         verbose_name_plural = _("evidence files")
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0, size__lte=MAX_EVIDENCE_BYTES), name="evidence_size_capped"),
-            models.CheckConstraint(
-                condition=Q(content_type__in=EvidenceKind.values), name="evidence_type_allowed"
-            ),
+            models.CheckConstraint(condition=Q(content_type__in=EvidenceKind.values), name="evidence_type_allowed"),
         ]
 
     def __str__(self):

@@ -92,4 +92,3 @@ def notify_coordinators(activity, step, action):
         }
         body = render_to_string("activities/email/reviewed.txt", context)
     send_mail(subject, body, None, recipients)
-

@@ -116,6 +116,9 @@ def activity_create(request):
 @login_required
 def activity_edit(request, pk):
     activity = visible_activity(request.user, pk)
+    if not access.can_author_in_region(request.user, activity.region_id):
+        # Staff read every region but do not write its reports: no status would let them edit.
+        raise PermissionDenied
     if not access.can_edit_activity(request.user, activity):
         status = activity.get_status_display().lower()
         messages.error(request, _("This activity cannot be edited now: it is %(status)s.") % {"status": status})
@@ -151,7 +154,12 @@ def form_page(request, form, activity=None, status=200):
 @login_required
 @require_POST
 def activity_submit(request, pk):
-    return _transition(request, visible_activity(request.user, pk), "submit", "")
+    activity = visible_activity(request.user, pk)
+    if activity.status == Activity.Status.SUBMITTED and access.can_author_in_region(request.user, activity.region_id):
+        # A second tap, or a retry on a weak connection, after the first went through: not an error.
+        messages.info(request, DONE_MESSAGES["submit"])
+        return redirect(activity)
+    return _transition(request, activity, "submit", "")
 
 
 @reviewer_required

@@ -1,3 +1,4 @@
+import axes.admin  # noqa: F401
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -7,7 +8,6 @@ from django.views.i18n import JavaScriptCatalog
 # the portal's admin pages and those of the packages staff use.
 import accounts.admin  # noqa: F401
 import activities.admin  # noqa: F401
-import axes.admin  # noqa: F401
 import programs.admin  # noqa: F401
 import regions.admin  # noqa: F401
 

@@ -138,7 +138,9 @@ class Target(models.Model):
 
     WHOLE_YEAR = 0
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator")
+    )
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="targets", verbose_name=_("region"))
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(

@@ -74,8 +74,18 @@ SERVICES = [
     ("inabif", "familias-con-punche", "Familias con Punche", "With Punch Families"),
     ("inabif", "acercandonos", "Estrategia de Fortalecimiento Familiar Acercándonos", "Getting closer"),
     ("inabif", "asistencia-orfandad", "Asistencia Económica por Orfandad", "Financial assistance for orphanhood"),
-    (None, "actuemos-ya-publicas", "¡Actuemos Ya! con instituciones públicas", "¡Actuemos Ya! with public institutions"),
-    (None, "actuemos-ya-privadas", "¡Actuemos Ya! con instituciones privadas", "¡Actuemos Ya! with private institutions"),
+    (
+        None,
+        "actuemos-ya-publicas",
+        "¡Actuemos Ya! con instituciones públicas",
+        "¡Actuemos Ya! with public institutions",
+    ),
+    (
+        None,
+        "actuemos-ya-privadas",
+        "¡Actuemos Ya! con instituciones privadas",
+        "¡Actuemos Ya! with private institutions",
+    ),
 ]
 
 OBJECTIVES = [
@@ -98,7 +108,9 @@ OBJECTIVES = [
     },
     {
         "code": "OE2",
-        "title": "Fortalecer las habilidades parentales en las familias para la prevención de la violencia sexual en NNA.",
+        "title": (
+            "Fortalecer las habilidades parentales en las familias para la prevención de la violencia sexual en NNA."
+        ),
         "title_en": (
             "Strengthen parental skills in families for the prevention of sexual violence in children and adolescents."
         ),
@@ -158,18 +170,18 @@ INDICATORS = [
      "personas", "people", Indicator.Computation.PARTICIPANTS),
     ("OE1", "oe1-awareness-activities", "Actividades de sensibilización", "Awareness activities",
      "actividades", "activities", Indicator.Computation.ACTIVITIES),
-    ("OE2", "oe2-families-reached", "Familias alcanzadas con sesiones de crianza", "Families reached with parenting sessions",
-     "familias", "families", Indicator.Computation.FAMILIES),
+    ("OE2", "oe2-families-reached", "Familias alcanzadas con sesiones de crianza",
+     "Families reached with parenting sessions", "familias", "families", Indicator.Computation.FAMILIES),
     ("OE2", "oe2-parenting-sessions", "Sesiones de fortalecimiento familiar", "Family strengthening sessions",
      "actividades", "activities", Indicator.Computation.ACTIVITIES),
     ("OE3", "oe3-support-networks", "Redes de soporte conformadas", "Support networks formed",
      "redes", "networks", Indicator.Computation.NETWORKS),
     ("OE3", "oe3-network-leaders", "Líderes en las redes de soporte", "Leaders in the support networks",
      "líderes", "leaders", Indicator.Computation.NETWORK_LEADERS),
-    ("OE4", "oe4-institutions", "Instituciones que implementan ¡Actuemos Ya!", "Institutions implementing ¡Actuemos Ya!",
-     "instituciones", "institutions", Indicator.Computation.INSTITUTIONS),
-    ("OE4", "oe4-articulated-actions", "Acciones articuladas con instituciones", "Articulated actions with institutions",
-     "actividades", "activities", Indicator.Computation.ACTIVITIES),
+    ("OE4", "oe4-institutions", "Instituciones que implementan ¡Actuemos Ya!",
+     "Institutions implementing ¡Actuemos Ya!", "instituciones", "institutions", Indicator.Computation.INSTITUTIONS),
+    ("OE4", "oe4-articulated-actions", "Acciones articuladas con instituciones",
+     "Articulated actions with institutions", "actividades", "activities", Indicator.Computation.ACTIVITIES),
 ]  # fmt: skip
 
 

@@ -21,7 +21,10 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     inei_code = models.CharField(
-        _("INEI code"), max_length=6, unique=True, help_text=_("Ubigeo code: two digits for a department, four for a province.")
+        _("INEI code"),
+        max_length=6,
+        unique=True,
+        help_text=_("Ubigeo code: two digits for a department, four for a province."),
     )
     capital = models.CharField(_("capital"), max_length=100)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
@@ -38,7 +41,9 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
         constraints = [
             models.CheckConstraint(condition=LAT_IN_PERU & LON_IN_PERU, name="region_centroid_in_peru"),
-            models.CheckConstraint(condition=Q(inei_code__regex=r"^[0-9]{2}([0-9]{2})?$"), name="region_inei_code_format"),
+            models.CheckConstraint(
+                condition=Q(inei_code__regex=r"^[0-9]{2}([0-9]{2})?$"), name="region_inei_code_format"
+            ),
         ]
 
     def __str__(self):

@@ -45,7 +45,9 @@ def test_admin_index_speaks_spanish_by_default(client, staff):
     assert "Actividades comunitarias" in response.content.decode()
 
 
-def test_activity_list_loads_with_a_bounded_number_of_queries(client, staff, some_activities, django_assert_max_num_queries):
+def test_activity_list_loads_with_a_bounded_number_of_queries(
+    client, staff, some_activities, django_assert_max_num_queries
+):
     client.force_login(staff)
     # Session, user, the filters' choices, count, rows, date hierarchy: none per row.
     with django_assert_max_num_queries(12):

@@ -23,7 +23,9 @@ def msgids(po_file):
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_catalogue_has_no_untranslated_or_fuzzy_entry(lang):
     for flag in ("--untranslated", "--only-fuzzy"):
-        out = subprocess.run(["msgattrib", flag, "--no-obsolete", str(CATALOGUES[lang])], capture_output=True, text=True)
+        out = subprocess.run(
+            ["msgattrib", flag, "--no-obsolete", str(CATALOGUES[lang])], capture_output=True, text=True
+        )
         assert out.returncode == 0, out.stderr
         assert "msgid" not in out.stdout.split('msgid ""', 1)[-1], f"{lang} {flag}:\n{out.stdout}"
 

@@ -46,7 +46,10 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_https_hardening_is_on_when_debug_is_off():
-    probe = "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
     result = manage("shell", "-c", probe, **PRODUCTION)
     assert result.stdout.splitlines()[-1].split() == ["True", "True", "31536000"], result.stderr
     result = manage("shell", "-c", probe, **PRODUCTION, DJANGO_HTTPS="0")
