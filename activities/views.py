@@ -95,7 +95,7 @@ def activity_detail(request, pk):
 def activity_create(request):
     if not (access.is_admin(request.user) or access.member_region_ids(request.user)):
         raise PermissionDenied
-    form = ActivityForm(request.POST or None, user=request.user)
+    form = ActivityForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("region", "institutions", "version")}
         try:
@@ -123,7 +123,7 @@ def activity_edit(request, pk):
         status = activity.get_status_display().lower()
         messages.error(request, _("This activity cannot be edited now: it is %(status)s.") % {"status": status})
         return redirect(activity)
-    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
+    form = ActivityForm(request.POST if request.method == "POST" else None, instance=activity, user=request.user)
     status = 200
     if request.method == "POST":
         status = 400
@@ -221,7 +221,9 @@ def evidence_upload(request, pk):
 def evidence_download(request, pk):
     evidence = get_object_or_404(Evidence.objects.select_related("activity"), pk=pk)
     handle = evidence_service.evidence_open(evidence=evidence, by=request.user)
-    response = FileResponse(handle, as_attachment=True, filename=f"evidencia-{evidence.pk}.{evidence.file.name.rsplit('.', 1)[-1]}")
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"evidencia-{evidence.pk}.{evidence.file.name.rsplit('.', 1)[-1]}"
+    )
     response["Content-Type"] = evidence.content_type
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -214,16 +215,17 @@ SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "se
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", *env_list("CSP_IMG_SRC", "https://tile.openstreetmap.org")],
-        "connect-src": ["'self'"],
-        "font-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Leaflet positions map panes with inline styles.
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", *env_list("CSP_IMG_SRC", "https://tile.openstreetmap.org")],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
     }
 }
 

@@ -28,14 +28,22 @@
     var lon = document.getElementById("id_longitude");
     if (!box || !lat || !lon || !window.L) return;
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : [-9.19, -75.02];
-    var map = L.map(box).setView(start, lat.value ? 12 : 5);
+    // The map is a pointing aid, hidden from assistive technology (aria-hidden): keyboard and
+    // screen-reader users type the coordinates in the labelled fields. So nothing in it may take
+    // the focus: no keyboard handler on the container, no tab stop on the zoom buttons or marker,
+    // and Leaflet's credit as plain text rather than a link.
+    var map = L.map(box, { keyboard: false }).setView(start, lat.value ? 12 : 5);
+    map.attributionControl.setPrefix("Leaflet");
+    Array.prototype.forEach.call(box.querySelectorAll("a, button"), function (control) {
+      control.setAttribute("tabindex", "-1");
+    });
     if (box.dataset.tiles) {
       L.tileLayer(box.dataset.tiles, { maxZoom: 17, attribution: "© OpenStreetMap" }).addTo(map);
     }
     var marker = null;
     function place(latlng) {
       if (marker) marker.setLatLng(latlng);
-      else marker = L.marker(latlng).addTo(map);
+      else marker = L.marker(latlng, { keyboard: false }).addTo(map);
     }
     if (lat.value && lon.value) place(start);
     map.on("click", function (event) {
