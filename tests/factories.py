@@ -7,7 +7,7 @@ import factory
 from django.conf import settings
 
 from activities.models import Activity, Institution, SupportNetwork
-from programs.models import Objective
+from programs.models import Objective, Service
 from regions.models import Region, RegionMembership
 
 
@@ -60,3 +60,31 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     women = 12
     men = 8
     adolescent_girls = 5
+
+
+def activity_form_data(region, **overrides):
+    """What a coordinator types into the activity form: a valid OE1 workshop."""
+    data = {
+        "region": region.pk,
+        "objective": Objective.objects.get(code="OE1").pk,
+        "service": Service.objects.get(slug="mujeres-acompanando-mujeres").pk,
+        "title": "Taller de prevención en la comunidad",
+        "description": "Sesión con madres y padres de la I.E. 18001.",
+        "start_date": "2025-04-02",
+        "end_date": "2025-04-03",
+        "modality": "in_person",
+        "place_name": "Local comunal",
+        "district": "Chachapoyas",
+        "latitude": "-6.2294",
+        "longitude": "-77.8728",
+        "girls": 0,
+        "boys": 0,
+        "adolescent_girls": 10,
+        "adolescent_boys": 9,
+        "women": 4,
+        "men": 2,
+        "families": 6,
+        "support_network": "",
+    }
+    data.update(overrides)
+    return data

@@ -14,9 +14,9 @@ from PIL import Image
 from activities import urls as activities_urls
 from activities.evidence import evidence_attach
 from activities.models import Activity, ActivityTransition, Evidence
-from programs.models import Objective, Service
 
 from .factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
+from .factories import activity_form_data as form_data
 
 
 @pytest.fixture(autouse=True)
@@ -34,34 +34,6 @@ def jpeg():
 
 def photo():
     return SimpleUploadedFile("taller.jpg", jpeg(), content_type="image/jpeg")
-
-
-def form_data(region, **overrides):
-    """What a coordinator types into the activity form: a valid OE1 workshop."""
-    data = {
-        "region": region.pk,
-        "objective": Objective.objects.get(code="OE1").pk,
-        "service": Service.objects.get(slug="mujeres-acompanando-mujeres").pk,
-        "title": "Taller de prevención en la comunidad",
-        "description": "",
-        "start_date": "2025-04-02",
-        "end_date": "2025-04-02",
-        "modality": "in_person",
-        "place_name": "Local comunal",
-        "district": "",
-        "latitude": "",
-        "longitude": "",
-        "girls": 0,
-        "boys": 0,
-        "adolescent_girls": 10,
-        "adolescent_boys": 9,
-        "women": 4,
-        "men": 2,
-        "families": 6,
-        "support_network": "",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
