@@ -47,9 +47,8 @@ format: $(VENV)/.installed-dev
 
 ## messages: refresh the translation catalogues after changing visible text
 messages: $(VENV)/.installed
-	$(BIN)/python manage.py makemessages --locale es --locale en --ignore '.venv/*' --no-obsolete
-	$(BIN)/python manage.py makemessages --domain djangojs --locale es --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages --locale es --locale en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
