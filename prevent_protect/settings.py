@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -190,6 +191,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# Reports: files are kept this many days; a job running longer than the limit is
+# re-queued (or failed after REPORT_MAX_ATTEMPTS) by the periodic sweep.
+REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)
+REPORT_TIME_LIMIT_SECONDS = env_int("REPORT_TIME_LIMIT_SECONDS", 1800)
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+# Run by `celery -A prevent_protect beat`, in Lima time (CELERY_TIMEZONE): the sweep re-queues
+# stuck and lost reports, the purge deletes expired ones, and on the first of each month last
+# month's progress reports are queued for every region and the nation.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reports": {"task": "reports.sweep_reports", "schedule": 5 * 60.0},
+    "purge-expired-reports": {"task": "reports.purge_expired_reports", "schedule": crontab(hour=3, minute=30)},
+    "monthly-reports": {
+        "task": "reports.send_monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+}
+
 # Maps ---------------------------------------------------------------------
 LEAFLET_CONFIG = {
     "TILES": env("LEAFLET_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
@@ -244,9 +262,11 @@ CACHES = {
 
 # API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers a missing or bad credential with the first class's challenge, and
+    # only the token has one, so a revoked token gets 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "prevent_protect.rest.PagePagination",

@@ -3,6 +3,7 @@ reviewer, an administrator, and the anonymous visitor."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from programs.reference import load_reference_data
 from regions.models import Region
@@ -25,6 +26,24 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flushes(request, django_db_blocker):
+    # A transactional test (live server, Celery worker) ends by emptying every table, the
+    # reference data loaded once per session included; load it again for the tests after it.
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    flushed = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    if flushed:
+        with django_db_blocker.unblock():
+            load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached public pages and throttle counts must not leak from one test into the next.
+    cache.clear()
 
 
 @pytest.fixture

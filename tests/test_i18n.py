@@ -74,7 +74,7 @@ def test_home_speaks_the_language_of_its_address(db, client, path, lang, title, 
     assert response["Content-Language"] == lang
     assert f'<html lang="{lang}">' in html
     assert title in html
-    assert f">{switch_to}</button>" in html
+    assert f">{switch_to}</a>" in html
 
 
 def test_language_switcher_changes_the_language_and_keeps_the_page(db, client):

@@ -1,0 +1,106 @@
+"""API tokens: a script or a phone app trades a username and password for a token,
+sends it as `Authorization: Token <key>`, and revokes it when done.
+
+Also what every app's API shares and this app, first in the dependency chain, can offer
+them: the order of the authentication classes and the refusal of unknown fields.
+"""
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+
+class RefuseUnknownFields:
+    """A serializer mixin: a write naming a field the resource lacks is refused with that field's
+    name, so a typo ("valeu") is not silently dropped while the client believes it was saved.
+    """
+
+    # The browsable API's forms post Django's CSRF token with the data.
+    ignored = frozenset({"csrfmiddlewaretoken"})
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields) - self.ignored)
+            if unknown:
+                raise serializers.ValidationError({name: [_("This field is not accepted here.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class CredentialsRefused(exceptions.APIException):
+    # One answer for a wrong password, an unknown user and a disabled account, so the
+    # endpoint does not tell a stranger which accounts exist or are active.
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_credentials"
+    default_detail = _("Unable to log in with provided credentials.")
+
+
+class CredentialsSerializer(RefuseUnknownFields, serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True, help_text="Send it as `Authorization: Token <token>`.")
+
+
+class TokenView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [permissions.IsAuthenticated()]
+        return [permissions.AllowAny()]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Obtain a token",
+        description=(
+            "Trades a username and password for the user's token (the same one until it is revoked). "
+            "Five failed attempts lock the account for an hour (429)."
+        ),
+        request=CredentialsSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        # The DRF request, not the Django one: django-axes counts the failure on it and flags a
+        # lockout there, where its middleware (which would answer with the HTML lockout page) does
+        # not look, so the lockout is answered below in the API's error shape.
+        user = authenticate(request=request, **credentials.validated_data)
+        if getattr(request, "axes_locked_out", False):
+            raise exceptions.Throttled(
+                detail=_(
+                    "This account is locked for an hour after repeated failed logins. "
+                    "Try again later, or reset your password."
+                ),
+                code="locked_out",
+            )
+        if user is None:
+            raise CredentialsRefused()
+        # A token is a login: this records last_login and lets django-axes clear the failures.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke the token",
+        description="Deletes the caller's token; requests that send it are then refused with 401.",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [path("auth/token/", TokenView.as_view(), name="api-token")]
