@@ -1,16 +1,313 @@
-from django.shortcuts import render
+"""The public site: Spanish first, readable without script, cheap on a phone.
 
-from programs.models import Objective
+Every page is cached whole for anonymous visitors (campaign.cache.public_page) and reads its
+figures from campaign.selectors, which applies the public privacy rule and the complementary
+suppression of campaign.disclosure. Each view names its page (`title`, `description`) for the
+head, Open Graph and the sitemap.
+"""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from activities.privacy import public_coordinate
+from programs.models import Objective, Program
 from regions.models import Region
+from reports.charts import bar_chart
+
+from . import content, downloads, selectors
+from .cache import public_page
+from .forms import ActivityFilterForm
+from .maps import region_map, regions_map
+from .models import News
+
+LIST_SIZE = 25
+NEWS_PAGE_SIZE = 10
+# The map draws at most this many points (the newest); the list below it pages through them all.
+MAP_LIMIT = 2000
 
 
+def page(request, template, title, description="", **context):
+    return render(request, template, {"title": title, "description": description, **context})
+
+
+@require_safe
+@public_page
 def home(request):
-    return render(
+    figures = selectors.public_figures()
+    regions = [(region, totals) for region, totals in figures.by_region() if region.in_campaign]
+    return page(
         request,
         "campaign/home.html",
-        {"objectives": Objective.objects.all(), "regions": Region.objects.in_campaign()},
+        _("Prevent to Protect"),
+        _("Girls, boys and adolescents free of violence"),
+        about=content.in_language(content.ABOUT),
+        forms_of_violence=content.in_language(content.FORMS_OF_VIOLENCE),
+        **_context_figures(),
+        objectives=figures.objectives,
+        headline=selectors.headline(),
+        regions=regions,
+        regions_svg=_regions_svg(regions),
+        news=selectors.latest_news(),
     )
 
 
+def _regions_svg(rows):
+    return regions_map([(region, totals["activities"]) for region, totals in rows], selectors.region_boundaries())
+
+
+def _context_figures():
+    return {"context_figures": content.context_figures(), "context_source": content.CONTEXT_SOURCE}
+
+
+@require_safe
+@public_page
 def get_help(request):
-    return render(request, "campaign/help.html")
+    return page(
+        request,
+        "campaign/help.html",
+        _("Get help"),
+        _("Línea 100, Chat 100, Centro Emergencia Mujer y Familia and the police, 105: free and confidential."),
+    )
+
+
+# Regions --------------------------------------------------------------------------------------
+
+
+@require_safe
+@public_page
+def region_list(request):
+    figures = selectors.public_figures()
+    rows = figures.by_region()
+    return page(
+        request,
+        "campaign/region_list.html",
+        _("Regions"),
+        _("The regions where the campaign works, with their approved activities."),
+        regions_svg=_regions_svg(rows),
+        rows=[(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in rows],
+        total=figures.totals(),
+    )
+
+
+@require_safe
+@public_page
+def region_detail(request, slug):
+    region = get_object_or_404(Region, slug=slug)
+    figures = selectors.public_figures()
+    points = selectors.region_points(region)
+    return page(
+        request,
+        "campaign/region_detail.html",
+        region.name,
+        _("The campaign in %(region)s: approved activities, figures by objective, services and partners.")
+        % {"region": region.name},
+        region=region,
+        points=points,
+        region_svg=region_map(region, points),
+        rows=_objective_rows(figures, region),
+        total=figures.totals(region),
+        sex_age=figures.by_sex_age(region),
+        latest=selectors.latest_activities(region),
+        services=selectors.active_services(region),
+        institutions=selectors.actuemos_ya_institutions(region),
+    )
+
+
+def _objective_rows(figures, region=None):
+    return [
+        (reverse("campaign:objective", args=[o.code.lower()]), f"{o.code}", totals)
+        for o, totals in figures.by_objective(region)
+    ]
+
+
+# Objectives and programs --------------------------------------------------------------------------
+
+
+@require_safe
+@public_page
+def objective_list(request):
+    return page(
+        request,
+        "campaign/objective_list.html",
+        _("Objectives"),
+        _("The campaign's four specific objectives and the results it expects."),
+        rows=selectors.public_figures().by_objective(),
+    )
+
+
+@require_safe
+@public_page
+def objective_detail(request, code):
+    objective = get_object_or_404(Objective, code=code.upper())
+    figures = selectors.public_figures()
+    progress, year = selectors.national_progress(objective)
+    rows = figures.by_region(objective)
+    return page(
+        request,
+        "campaign/objective_detail.html",
+        f"{objective.code}: {objective.localized('title')}",
+        objective.localized("expected_result"),
+        objective=objective,
+        services=objective.services.select_related("program"),
+        progress=progress,
+        year=year,
+        rows=[(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in rows],
+        total=figures.totals(objective=objective),
+    )
+
+
+@require_safe
+@public_page
+def program_list(request):
+    return page(
+        request,
+        "campaign/program_list.html",
+        _("Programs"),
+        _("The ministry's programs that deliver the campaign's services."),
+        programs=Program.objects.all(),
+    )
+
+
+@require_safe
+@public_page
+def program_detail(request, slug):
+    program = get_object_or_404(Program, slug=slug)
+    return page(
+        request,
+        "campaign/program_detail.html",
+        program.localized("name"),
+        program.localized("description"),
+        program=program,
+        services=program.services.prefetch_related("objectives"),
+    )
+
+
+# Map ----------------------------------------------------------------------------------------------
+
+
+@require_safe
+@public_page
+def activity_map(request):
+    form = ActivityFilterForm(request.GET or None)
+    filters = form.filters()
+    number = _page_number(request)
+    window = list(selectors.public_activities(**filters)[(number - 1) * LIST_SIZE : number * LIST_SIZE + 1])
+    activities = window[:LIST_SIZE]
+    for activity in activities:
+        activity.public_point = _public_point(activity)
+    return page(
+        request,
+        "campaign/map.html",
+        _("Map of activities"),
+        _("Every approved activity of the campaign, by objective and service, on a map and in a list."),
+        form=form,
+        tiles=settings.LEAFLET_CONFIG.get("TILES") or "",
+        map_limit=MAP_LIMIT,
+        activities=activities,
+        first_number=(number - 1) * LIST_SIZE + 1,
+        previous_url=_page_url(request, number - 1) if number > 1 else "",
+        next_url=_page_url(request, number + 1) if len(window) > LIST_SIZE else "",
+    )
+
+
+def _page_number(request):
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _page_url(request, number):
+    query = request.GET.copy()
+    query["page"] = number
+    return f"{request.path}?{urlencode(sorted(query.items()))}"
+
+
+def _public_point(activity):
+    if activity.latitude is None or activity.longitude is None:
+        return None
+    return public_coordinate(activity.latitude), public_coordinate(activity.longitude)
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+
+@require_safe
+@public_page
+def statistics(request):
+    figures = selectors.public_figures()
+    regions = figures.by_region()
+    sex_age = figures.by_sex_age()
+    months, month_totals = selectors.month_rows()
+    return page(
+        request,
+        "campaign/statistics.html",
+        _("Statistics"),
+        _("Participants by sex and age group, by region, by objective and by month, from approved activities."),
+        total=figures.totals(),
+        sex_age=sex_age,
+        sex_age_chart=_chart(
+            [(row["label"], row["count"]) for row in sex_age], _("Participants by sex and age group"), "chart-sex-age"
+        ),
+        region_rows=[(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in regions],
+        region_chart=_chart(
+            [(r.name, totals["participants"]) for r, totals in regions], _("Participants by region"), "chart-region"
+        ),
+        objective_rows=_objective_rows(figures),
+        months=months,
+        month_totals=month_totals,
+        month_chart=_chart(
+            [(row["label"], row["participants"]) for row in months], _("Participants by month"), "chart-month"
+        ),
+        **_context_figures(),
+    )
+
+
+def _chart(bars, title, chart_id):
+    """A bar chart of the counts that are shown. A hidden count has no bar: its height would tell it.
+    The table under the chart has every row, hidden ones as <5 or x."""
+    shown = [(label, count.value) for label, count in bars if not count.hidden]
+    hidden = [str(label) for label, count in bars if count.hidden]
+    if not shown:
+        return ""
+    description = _("Not drawn, to protect small counts: %(groups)s.") % {"groups": ", ".join(hidden)} if hidden else ""
+    return bar_chart(shown, title=title, description=description, chart_id=chart_id)
+
+
+# News ---------------------------------------------------------------------------------------------
+
+
+@require_safe
+@public_page
+def news_list(request):
+    news = Paginator(News.objects.published(), NEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return page(request, "campaign/news_list.html", _("News"), _("News of the campaign Prevent to Protect."), page=news)
+
+
+@require_safe
+@public_page
+def news_detail(request, slug):
+    item = get_object_or_404(News.objects.published(), slug=slug)
+    return page(
+        request, "campaign/news_detail.html", item.localized("title"), item.summary(), og_type="article", item=item
+    )
+
+
+# Open data ----------------------------------------------------------------------------------------
+
+
+@require_safe
+@public_page
+def open_data(request):
+    return page(
+        request,
+        "campaign/open_data.html",
+        _("Open data"),
+        _("The campaign's public figures and approved activities as CSV and GeoJSON, with a data dictionary."),
+        files=downloads.files(),
+    )
