@@ -7,6 +7,7 @@ and `activities.services`, what a valid file is in `activities.evidence`, and wh
 public may see in `activities.privacy`.
 """
 
+import datetime
 import re
 import uuid
 from collections.abc import Mapping
@@ -48,10 +49,10 @@ from regions.api import RegionFilter
 from regions.models import Region
 
 from . import services
+from .disclosure import protect_line
 from .evidence import evidence_attach, evidence_open, evidence_remove
 from .filters import ActivityFilter
 from .models import PARTICIPANT_FIELDS, STALE_MESSAGE, Activity, Evidence, EvidenceKind, Institution, SupportNetwork
-from .disclosure import protect_line
 from .privacy import public_coordinate, public_count_field
 
 COUNT_FIELDS = (*PARTICIPANT_FIELDS, "families")
@@ -270,12 +271,22 @@ class ActivityApiFilter(ActivityFilter):
     region = RegionFilter()
     modified_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
-        lookup_expr="gte",
+        method="filter_modified_since",
         help_text="Changed at or after this ISO 8601 moment, e.g. `2025-06-01T00:00:00Z`.",
     )
 
     class Meta(ActivityFilter.Meta):
         fields = [*ActivityFilter.Meta.fields, "modified_since"]
+
+    def filter_modified_since(self, queryset, name, value):
+        # ISO 8601 allows offsets PostgreSQL refuses (+19:25) and years it cannot shift: send UTC.
+        try:
+            moment = value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            moment = None
+        if moment is None or not datetime.timedelta(hours=-14) <= value.utcoffset() <= datetime.timedelta(hours=14):
+            raise serializers.ValidationError({"modified_since": [_("Give a moment such as 2025-06-01T00:00:00Z.")]})
+        return queryset.filter(updated_at__gte=moment)
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # The panel's filter takes the user to offer their regions; RegionFilter has no use for them.

@@ -683,3 +683,19 @@ def test_a_small_count_cannot_be_worked_out_from_the_public_total(api, amazonas)
     total = body["participants_total"]["value"]
     # Either the total or another part is hidden too, so 43 - 40 is never on the page.
     assert total is None or None in shown
+
+
+@pytest.mark.parametrize("moment", ["0624-12-25T04:20:55+19:25", "0001-01-01T00:00:00+05:00", "yesterday"])
+def test_a_modified_since_the_database_cannot_compare_is_refused_not_crashed(api, staff, moment, assert_error):
+    api.force_authenticate(staff)
+    assert_error(api.get("/api/v1/activities/", {"modified_since": moment}), 400, field="modified_since")
+
+
+def test_modified_since_with_an_offset_finds_the_same_activities_as_utc(api, staff, amazonas):
+    from tests.factories import ActivityFactory
+
+    ActivityFactory(region=amazonas)
+    api.force_authenticate(staff)
+    utc = api.get("/api/v1/activities/", {"modified_since": "2020-01-01T05:00:00Z"}).json()["count"]
+    lima = api.get("/api/v1/activities/", {"modified_since": "2020-01-01T00:00:00-05:00"}).json()["count"]
+    assert utc == lima == 1
