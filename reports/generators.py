@@ -23,8 +23,8 @@ from itertools import islice
 
 import xlsxwriter
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection
-from django.db.models import Case, CharField, F, OuterRef, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, CharField, F, Max, Min, OuterRef, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils.text import capfirst
@@ -42,6 +42,9 @@ GENERATORS = {}
 # Rows fetched, and partner institutions looked up, per round trip: large enough that the
 # per-query cost vanishes on a million rows, small enough that memory stays flat.
 CHUNK_SIZE = 5_000
+# Ids per COPY on PostgreSQL: about a second of work on a million activities, so that the progress
+# moves, while the cost of each statement stays a few per cent of the export.
+COPY_IDS = 100_000
 # Excel's limit is 1,048,576 rows a sheet, header included; a longer export continues on another sheet.
 XLSX_MAX_ROWS = 1_048_575
 XLSX_OPTIONS = {
@@ -278,33 +281,32 @@ def _write_csv_rows(report, output, progress):
 
 
 def _copy_csv_rows(report, output, progress):
-    """PostgreSQL writes the rows itself, one COPY per chunk of ids: a COPY holds the connection
-    until it ends, and the progress UPDATE needs it between two chunks."""
+    """PostgreSQL writes the rows itself: one COPY per range of COPY_IDS ids, because a COPY holds
+    the connection until it ends and the progress UPDATE needs it between two ranges."""
     activities = report_activities(report).order_by("id")
     values = _row_values(as_text=True, institutions=_institutions_subquery())
-    done, last_id = 0, 0
-    while True:
-        chunk = activities.filter(id__gt=last_id).values_list(*values)[:CHUNK_SIZE]
-        rows, last_line = _copy(chunk, output)
-        if rows:
-            done += rows
-            progress(done)
-            # The id comes first, a bare integer: the next chunk starts after it.
-            last_id = int(last_line.split(b",", 1)[0])
-        if rows < CHUNK_SIZE:
-            return done
+    ids = activities.aggregate(first=Min("id"), last=Max("id"))
+    done = 0
+    for start in range(ids["first"] or 0, (ids["last"] or -1) + 1, COPY_IDS):
+        done += _copy(activities.filter(id__gte=start, id__lt=start + COPY_IDS).values_list(*values), output)
+        progress(done)
+    return done
 
 
 def _copy(queryset, output):
-    """Writes the queryset's rows as CSV through COPY; returns how many, and the last line."""
+    """Writes the queryset's rows as CSV through COPY; returns how many."""
     sql, params = queryset.query.sql_with_params()
-    rows, line = 0, b""
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-        # COPY sends one row a message.
-        for line in copy:
-            output.write(line)
-            rows += 1
-    return rows, bytes(line)
+    rows = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Compiling this query to machine code (JIT) takes PostgreSQL about 0.3 s, once per range:
+        # a third of the export on a million activities, for no gain on 100,000 rows.
+        cursor.execute("SET LOCAL jit = off")
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            # COPY sends one row a message.
+            for line in copy:
+                output.write(line)
+                rows += 1
+    return rows
 
 
 def _institutions_subquery():

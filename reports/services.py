@@ -239,7 +239,10 @@ def _iso_date(value):
 
 def report_for_user(user, pk):
     """The report, if the user may see it; Http404 otherwise, whether it exists or not."""
-    report = Report.objects.visible_to(user).select_related("region").filter(pk=pk).first()
+    try:
+        report = Report.objects.visible_to(user).select_related("region").filter(pk=pk).first()
+    except (TypeError, ValueError):
+        report = None  # not an id at all
     if report is None:
         raise Http404
     return report

@@ -113,14 +113,16 @@ def _claim(report_id, *, holder_dead):
 def _run(report):
     try:
         generate = generators.generator_for(report.kind, report.format)
+    except LookupError:
+        logger.error("Report %s: no generator is registered for %s in %s.", report.pk, report.kind, report.format)
+        _fail(report, MISSING_MESSAGE)
+        return
+    try:
         rows = _produce(report, generate)
     except Superseded:
         logger.warning(
             "Report %s attempt %s was taken over by the sweep; its work is dropped.", report.pk, report.attempts
         )
-    except LookupError:
-        logger.exception("Report %s: no generator for %s in %s.", report.pk, report.kind, report.format)
-        _fail(report, MISSING_MESSAGE)
     except Exception:
         # The cause, with its traceback, is for the logs; the person gets a message they can act on.
         logger.exception("Report %s failed on attempt %s.", report.pk, report.attempts)

@@ -85,3 +85,15 @@ def admin_user(db):
 @pytest.fixture
 def anonymous():
     return AnonymousUser()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery runs tasks in-process, as without REDIS_URL. The app read its settings at start-up,
+    so its own configuration is switched, not Django's setting."""
+    from prevent_protect.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.update(task_always_eager=True)
+    yield
+    app.conf.update(task_always_eager=before)

@@ -131,9 +131,8 @@ class TestRequest:
         assert response.status_code == 202
 
     def test_a_requested_report_runs_to_a_download(
-        self, as_user, coord_amazonas, settings, django_capture_on_commit_callbacks
+        self, as_user, coord_amazonas, eager_tasks, django_capture_on_commit_callbacks
     ):
-        settings.CELERY_TASK_ALWAYS_EAGER = True
         client = as_user(coord_amazonas)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(URL, {"kind": "regional_progress", "format": "pdf", "region": "amazonas"})

@@ -45,7 +45,7 @@ from prevent_protect.celery import app
 from reports import generators, tasks
 
 settings.EMAIL_FILE_PATH = os.environ["TEST_EMAIL_DIR"]
-generators.CHUNK_SIZE = int(os.environ["TEST_CHUNK_SIZE"])
+generators.CHUNK_SIZE = generators.COPY_IDS = int(os.environ["TEST_CHUNK_SIZE"])
 tasks.PROGRESS_EVERY_SECONDS = 0
 pause = float(os.environ["TEST_CHUNK_PAUSE"])
 

@@ -90,9 +90,10 @@ def test_a_coordinator_cannot_see_a_national_report(coord_puno):
         report_open(report, coord_puno)
 
 
-def test_a_missing_report_is_not_found_like_a_forbidden_one(coord_puno):
+@pytest.mark.parametrize("pk", [987_654, "abc", None])
+def test_a_missing_report_is_not_found_like_a_forbidden_one(coord_puno, pk):
     with pytest.raises(Http404):
-        report_for_user(coord_puno, 987_654)
+        report_for_user(coord_puno, pk)
 
 
 def test_a_coordinator_sees_and_downloads_their_regions_report(coord_amazonas, amazonas):

@@ -38,8 +38,8 @@ def request_data(**overrides):
 
 
 @pytest.fixture
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def eager(eager_tasks):
+    return eager_tasks
 
 
 class TestThePage:

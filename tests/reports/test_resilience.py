@@ -256,7 +256,21 @@ def test_a_kind_without_a_generator_fails_with_a_message(monkeypatch, caplog, se
     report.refresh_from_db()
     assert report.status == Report.Status.FAILED
     assert report.error == "This report cannot be produced in this format yet. Choose another format."
-    assert "no generator" in caplog.text
+    assert "no generator is registered" in caplog.text
+
+
+def test_a_generator_bug_that_raises_a_key_error_is_not_taken_for_a_missing_format(
+    monkeypatch, sent_jobs, staff, amazonas
+):
+    def buggy(report, output, progress):
+        return {}["rows"]
+
+    monkeypatch.setitem(generators.GENERATORS, ("activities", "csv"), buggy)
+    report, _ = report_request(user=staff, kind="activities", format="csv", region=amazonas, language="en")
+    run_report(report.pk)
+    report.refresh_from_db()
+    with translation.override("en"):
+        assert report.error == str(tasks.FAILED_MESSAGE)
 
 
 def test_an_email_that_cannot_be_sent_does_not_undo_the_report(

@@ -4,6 +4,7 @@ region and the national summary; each region's coordinators and staff hear when 
 import pytest
 from django.core import mail
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from regions.models import Region
@@ -84,7 +85,10 @@ def test_the_regions_coordinators_and_staff_hear_when_it_is_ready(
         [first.email, second.email, staff.email, admin.email]
     )
     assert all(len(message.to) == 1 for message in mail.outbox), "nobody sees another's address"
-    assert mail.outbox[0].subject.startswith("Your report is ready: Regional progress report · Amazonas")
+    # In the portal's language, Spanish: the schedule asks for no other.
+    with translation.override("es"):
+        title = f"{Report.Kind.REGIONAL_PROGRESS.label} · Amazonas · 2025-03-01 – 2025-03-31 (PDF)"
+        assert {message.subject for message in mail.outbox} == {_("Your report is ready: %(title)s") % {"title": title}}
 
 
 def test_the_national_summary_is_for_staff_only(
