@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from activities.disclosure import ALL
 from activities.models import PARTICIPANT_FIELDS
 from activities.privacy import public_coordinate
 from regions.models import Region
 
 from . import selectors
 from .cache import cached
-from activities.disclosure import ALL
 from .forms import ActivityFilterForm
 
 ROWS_PER_QUERY = 2000

@@ -15,6 +15,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from activities.disclosure import ALL, Cube, PublicCount, protect_line, protect_parts
 from activities.models import PARTICIPANT_FIELDS, Institution
 from activities.privacy import public_coordinate
 from programs.models import Objective, Service
@@ -28,7 +29,6 @@ from reports.selectors import (
 )
 
 from .cache import cached
-from activities.disclosure import ALL, Cube, PublicCount, protect_line, protect_parts
 from .models import News
 
 # A region page draws at most this many ~1 km squares; past it the map is ink, not information.
