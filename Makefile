@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_ACTIVITIES ?= 3000
 export DJANGO_SETTINGS_MODULE := prevent_protect.settings
 
-.PHONY: run test worker lint format messages bench clean
+.PHONY: run test worker beat lint format messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(VENV)/.installed-dev
 ## worker: a Celery worker for the broker in REDIS_URL
 worker: $(VENV)/.installed
 	$(BIN)/celery -A prevent_protect worker --loglevel INFO
+
+## beat: the scheduler of the periodic report tasks (sweep, purge, monthly reports); run one
+beat: $(VENV)/.installed
+	$(BIN)/celery -A prevent_protect beat --loglevel INFO
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
