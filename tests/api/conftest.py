@@ -13,6 +13,20 @@ def api():
     return APIClient()
 
 
+@pytest.fixture(params=["anonymous", "coord_amazonas", "coord_puno", "staff"])
+def caller(request, api, db):
+    """The same request from each persona: the tests assert what each one gets."""
+    if request.param != "anonymous":
+        api.force_authenticate(request.getfixturevalue(request.param))
+    return api
+
+
+@pytest.fixture
+def as_staff(api, staff):
+    api.force_authenticate(staff)
+    return api
+
+
 @pytest.fixture
 def throttle_rates(settings, monkeypatch):
     """Sets the throttle rates, e.g. `throttle_rates(token="10/minute")`.

@@ -11,19 +11,6 @@ URL = "/api/v1/indicators/"
 FIELDS = {"id", "objective", "code", "name", "name_en", "unit", "unit_en", "computation", "order"}
 
 
-@pytest.fixture(params=["anonymous", "coord_amazonas", "coord_puno", "staff"])
-def caller(request, api, db):
-    if request.param != "anonymous":
-        api.force_authenticate(request.getfixturevalue(request.param))
-    return api
-
-
-@pytest.fixture
-def as_staff(api, staff):
-    api.force_authenticate(staff)
-    return api
-
-
 @pytest.fixture
 def indicator(db):
     return Indicator.objects.get(code="oe1-people-reached")

@@ -26,13 +26,6 @@ SQUARE = {
 }
 
 
-@pytest.fixture(params=["anonymous", "coord_amazonas", "coord_puno", "staff"])
-def caller(request, api, db):
-    if request.param != "anonymous":
-        api.force_authenticate(request.getfixturevalue(request.param))
-    return api
-
-
 @pytest.fixture(params=["coord_amazonas", "coord_puno", "staff"])
 def signed_in(request, api):
     api.force_authenticate(request.getfixturevalue(request.param))

@@ -15,19 +15,6 @@ URL = "/api/v1/targets/"
 DUPLICATE = "This indicator already has a target for this region and period."
 
 
-@pytest.fixture(params=["anonymous", "coord_amazonas", "coord_puno", "staff"])
-def caller(request, api, db):
-    if request.param != "anonymous":
-        api.force_authenticate(request.getfixturevalue(request.param))
-    return api
-
-
-@pytest.fixture
-def as_staff(api, staff):
-    api.force_authenticate(staff)
-    return api
-
-
 @pytest.fixture
 def indicator(db):
     return Indicator.objects.get(code="oe1-people-reached")

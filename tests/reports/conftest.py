@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connection, connections
 
@@ -224,6 +225,16 @@ def wait_for(report, *, timeout=60, watch=None):
 def wait_for_progress(report, past=0):
     """Reloads the report until it runs beyond `past` percent."""
     return wait_until(report, lambda row: row.status == "running" and row.progress > past)
+
+
+@pytest.fixture
+def celery_eager():
+    """Jobs run in the test's process once the request commits, as without REDIS_URL. Setting
+    CELERY_TASK_ALWAYS_EAGER does not do it: the Celery app reads the settings once, at start."""
+    before = current_app.conf.task_always_eager
+    current_app.conf.update(task_always_eager=True)
+    yield
+    current_app.conf.update(task_always_eager=before)
 
 
 @pytest.fixture

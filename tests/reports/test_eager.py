@@ -6,23 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.core import mail
 
-from prevent_protect.celery import app
 from reports.models import Report
 from reports.services import report_open, report_request
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def eager():
-    # As settings.py configures Celery when REDIS_URL is unset (the app reads it once, at start).
-    before = app.conf.task_always_eager
-    app.conf.update(task_always_eager=True)
-    yield
-    app.conf.update(task_always_eager=before)
 
 
 def test_without_redis_the_settings_run_jobs_eagerly():
@@ -41,7 +30,7 @@ def test_without_redis_the_settings_run_jobs_eagerly():
     assert out.stdout.split()[-2:] == ["True", "memory://"]
 
 
-def test_a_request_is_done_once_it_commits(eager, django_capture_on_commit_callbacks, coord_amazonas, amazonas):
+def test_a_request_is_done_once_it_commits(celery_eager, django_capture_on_commit_callbacks, coord_amazonas, amazonas):
     with django_capture_on_commit_callbacks(execute=True):
         report, created = report_request(
             user=coord_amazonas, kind="activities", format="xlsx", region=amazonas, language="en"
