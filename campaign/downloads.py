@@ -1,7 +1,7 @@
 """Open data: the public figures and the approved activities as CSV and GeoJSON.
 
 The same rule as the pages, because the files are made from the same selectors: approved only,
-points to two decimals, counts protected together (campaign.disclosure) and written "<5" or "x"
+points to two decimals, counts protected together (activities.disclosure) and written "<5" or "x"
 in CSV, and {"value": null, "suppressed": true} in GeoJSON, as the API does. No description, place
 name, person, email or evidence: a coordinator's free text could name someone despite the form's
 warning, and a count per activity beside the totals could be subtracted.

@@ -1,5 +1,5 @@
 """What the public pages and open data show, composed from reports.selectors and protected
-together (campaign.disclosure), so that every page and file tells the same, safe, figures.
+together (activities.disclosure), so that every page and file tells the same, safe, figures.
 
 Only approved activities count (reports.selectors.approved_activities). Participants, activities
 and families are counted once, grouped by region and objective (one query), into cubes whose every

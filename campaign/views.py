@@ -2,7 +2,7 @@
 
 Every page is cached whole for anonymous visitors (campaign.cache.public_page) and reads its
 figures from campaign.selectors, which applies the public privacy rule and the complementary
-suppression of campaign.disclosure. Each view names its page (`title`, `description`) for the
+suppression of activities.disclosure. Each view names its page (`title`, `description`) for the
 head, Open Graph and the sitemap.
 """
 
