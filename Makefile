@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_ACTIVITIES ?= 3000
 export DJANGO_SETTINGS_MODULE := prevent_protect.settings
 
-.PHONY: run test worker beat lint format messages clean
+.PHONY: run test worker beat lint format messages clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ worker: $(VENV)/.installed
 ## beat: the scheduler of the periodic report tasks (sweep, purge, monthly reports); run one
 beat: $(VENV)/.installed
 	$(BIN)/celery -A prevent_protect beat --loglevel INFO
+
+## backup: the database and the media files into BACKUP_DIR/<UTC time>/ (default backups/), private to you
+backup: $(VENV)/.installed
+	$(BIN)/python bin/backup
+
+## restore: BACKUP=backups/<time> into an empty DATABASE_URL and MEDIA_ROOT, then check the counts; FORCE=1 replaces them
+restore: $(VENV)/.installed
+	@test -n "$(BACKUP)" || { echo "make restore needs BACKUP=backups/<time>, a folder written by make backup" >&2; exit 2; }
+	$(BIN)/python bin/restore "$(BACKUP)"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
