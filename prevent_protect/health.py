@@ -1,9 +1,14 @@
-"""Liveness for load balancers and operators: can this process reach its services?"""
+"""Health for load balancers and operators.
+
+/livez: the process answers (no database or broker work), for a load balancer that should not take
+every node out at once when the shared database is down. /healthz: can this process reach its
+services? 503 naming what is down.
+"""
 
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -38,3 +43,9 @@ def healthz(request):
         results["broker"] = "not configured (tasks run eagerly)"
     healthy = all(v == "ok" or v.startswith("not configured") for v in results.values())
     return JsonResponse({"status": "ok" if healthy else "down", **results}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def livez(request):
+    return HttpResponse("ok", content_type="text/plain")

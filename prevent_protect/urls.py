@@ -13,12 +13,13 @@ import programs.admin  # noqa: F401
 import regions.admin  # noqa: F401
 from campaign.seo import robots, sitemap
 
-from .health import healthz
+from .health import healthz, livez
 
 admin.site.site_header = admin.site.site_title = "Prevenir para Proteger"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots, name="robots"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,5 +1,5 @@
-"""/healthz answers for the process's real services; the failure cases start a
-separate process pointed at a port where nothing listens."""
+"""/healthz answers for the process's real services, /livez for the process alone; the failure
+cases start a separate process pointed at a port where nothing listens."""
 
 import json
 import os
@@ -13,13 +13,13 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
     "import django, json; django.setup(); from django.test import Client; "
-    "r = Client().get('/healthz', HTTP_HOST='127.0.0.1'); print(r.status_code, r.content.decode())"
+    "r = Client().get('{path}', HTTP_HOST='127.0.0.1'); print(r.status_code, r.content.decode())"
 )
 
 
-def healthz_in_process(**env):
+def get_in_process(path, **env):
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", PROBE.format(path=path)],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "prevent_protect.settings", **env},
         capture_output=True,
@@ -28,7 +28,12 @@ def healthz_in_process(**env):
     )
     assert result.returncode == 0, result.stderr
     status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
-    return int(status), json.loads(body)
+    return int(status), body
+
+
+def healthz_in_process(**env):
+    status, body = get_in_process("/healthz", **env)
+    return status, json.loads(body)
 
 
 def test_healthz_is_ok_when_the_database_answers(db, client, settings):
@@ -69,3 +74,17 @@ def test_healthz_is_503_and_names_the_broker_when_it_is_down(tmp_path):
     assert status == 503
     assert body["database"] == "ok"
     assert body["broker"].startswith("down")
+
+
+def test_livez_answers_without_touching_the_database(client):
+    # No db fixture: any query would raise.
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_livez_is_ok_while_healthz_says_the_database_is_down():
+    dead = {"DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere", "REDIS_URL": "redis://127.0.0.1:1/0"}
+    assert get_in_process("/livez", **dead) == (200, "ok")
+    assert healthz_in_process(**dead)[0] == 503

@@ -1,0 +1,33 @@
+"""gunicorn settings for the portal: `gunicorn -c deploy/gunicorn.conf.py prevent_protect.wsgi`.
+
+Every value can be changed from the environment (GUNICORN_*), so the systemd unit, the
+benchmarks and a developer trying production locally run the same configuration.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "prevent_protect.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Threads let one process keep connections alive and wait on PostgreSQL or Redis for one request
+# while serving another; processes use the cores. Two processes per core keep both busy while
+# one waits on the database.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+keepalive = 5
+
+# A request longer than this is stuck (reports run in Celery, not in a request): the worker is
+# replaced. Restarting workers now and then bounds the memory any leak could take.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = max_requests // 10
+
+# nginx logs every request; gunicorn's access log is off unless asked for ("-" is stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Behind nginx on the same machine: trust its X-Forwarded-* headers only from loopback.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
