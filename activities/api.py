@@ -43,6 +43,7 @@ from rest_framework.validators import UniqueTogetherValidator
 from rest_framework.views import APIView
 
 from accounts.api import RefuseUnknownFields
+from campaign.cache import public_answer
 from programs.api import ContentEditors
 from regions import access
 from regions.api import RegionFilter
@@ -419,8 +420,11 @@ class ActivityViewSet(viewsets.ModelViewSet):
             return PublicActivitySerializer
         return ActivitySerializer
 
+    def list(self, request, *args, **kwargs):
+        return public_answer(self, request, lambda: super(ActivityViewSet, self).list(request, *args, **kwargs))
+
     def retrieve(self, request, *args, **kwargs):
-        return self.answer(self.get_object())
+        return public_answer(self, request, lambda: self.answer(self.get_object()))
 
     def answer(self, activity, status_code=200, **headers):
         response = Response(self.get_serializer(activity).data, status=status_code, headers=headers)
@@ -767,6 +771,9 @@ class RegionMapView(APIView):
 
     @extend_schema(responses=RegionFeatureCollection)
     def get(self, request):
+        return public_answer(self, request, self.collection)
+
+    def collection(self):
         figures = {
             row["region_id"]: row
             for row in Activity.objects.approved()
@@ -831,8 +838,11 @@ class ActivityMapView(APIView):
 
     @extend_schema(responses=ActivityFeatureCollection, parameters=MAP_PARAMETERS)
     def get(self, request):
+        return public_answer(self, request, self.collection)
+
+    def collection(self):
         located = Activity.objects.approved().filter(latitude__isnull=False, longitude__isnull=False)
-        matching = DjangoFilterBackend().filter_queryset(request, located, self)
+        matching = DjangoFilterBackend().filter_queryset(self.request, located, self)
         # One row past the cap says whether anything was left out.
         rows = list(matching.values_list(*MAP_COLUMNS)[: MAX_MAP_FEATURES + 1])
         english = (get_language() or "es").startswith("en")

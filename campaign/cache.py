@@ -1,9 +1,12 @@
 """Public pages are cached whole, per language, under a version of the public data.
 
-Every key carries the version; a change to what the public sees (an approval, a reopening, a
+Every entry carries the version; a change to what the public sees (an approval, a reopening, a
 news item, a region's name) bumps it once the transaction commits, and every page is fresh on
-its next request. Old entries are not deleted: they expire. Bumping after the commit matters: a
+its next request. Old entries are overwritten or expire. Bumping after the commit matters: a
 request served between the bump and the commit would store the old data under the new version.
+
+The API's public answers (statistics, maps, approved activities) are kept the same way for
+anonymous callers (public_answer), after authentication and throttling have run.
 
 With Redis (REDIS_URL) every process shares the cache and the version. Without it each process
 keeps its own, and a page may lag in the other processes for at most PAGE_TIMEOUT.
@@ -67,6 +70,29 @@ def _cacheable(request):
     )
 
 
+def _kept(kind, where):
+    """(key, version, the kept HttpResponse or None) for a page or answer, in one round trip.
+
+    A kept copy carries the version it was made under and counts only while that is current, so
+    the version and the copy are read together with one MGET (a hit is most of a cached page's
+    cost), and a bump leaves old copies to be overwritten rather than piling up.
+    """
+    key = f"campaign:{kind}:{get_language()}:{hashlib.sha256(where.encode()).hexdigest()}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return key, data_version(), None
+    stored = found.get(key)
+    if stored is None or stored[0] != version:
+        return key, version, None
+    _, content, content_type = stored
+    return key, version, HttpResponse(content, content_type=content_type)
+
+
+def _keep(key, version, response):
+    cache.set(key, (version, response.content, response["Content-Type"]), PAGE_TIMEOUT)
+
+
 def public_page(view):
     """Serve a public page from the cache when the anonymous visitor's copy is there."""
 
@@ -74,15 +100,34 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"campaign:page:{data_version()}:{get_language()}:{path}"
-        stored = cache.get(key)
-        if stored is not None:
-            content, content_type = stored
-            return HttpResponse(content, content_type=content_type)
+        key, version, kept = _kept("page", request.get_full_path())
+        if kept is not None:
+            return kept
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+            _keep(key, version, response)
         return response
 
     return wrapper
+
+
+def public_answer(view, request, answer):
+    """answer() of a DRF view, kept whole under the data version when the caller is anonymous.
+
+    Called from the handler, not around the view, so that authentication and throttling have
+    run: a kept answer still counts against the caller's rate. Signed-in callers see more
+    (other statuses, exact coordinates) and are never served from here.
+    """
+    if request.user.is_authenticated or request.method != "GET" or len(request.get_full_path()) > MAX_CACHED_PATH:
+        return answer()
+    # The host is part of the key because pagination links are absolute.
+    key, version, kept = _kept(
+        "api", f"{request.get_host()} {request.accepted_renderer.format} {request.get_full_path()}"
+    )
+    if kept is not None:
+        return kept
+    response = view.finalize_response(request, answer())
+    if response.status_code == 200:
+        response.render()
+        _keep(key, version, response)
+    return response

@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 from accounts.api import RefuseUnknownFields
 from activities.api import IgnoreAccept
 from activities.models import PARTICIPANT_FIELDS, Activity
+from campaign.cache import public_answer
 from programs.models import Objective, Service
 from regions import access
 from regions.models import Region
@@ -256,8 +257,11 @@ class StatisticsView(APIView):
         tags=["statistics"],
     )
     def get(self, request):
+        return public_answer(self, request, self.figures)
+
+    def figures(self):
         # An empty parameter (a form's blank choice) means no filter, not a bad one.
-        given = {key: value for key, value in request.query_params.items() if value != ""}
+        given = {key: value for key, value in self.request.query_params.items() if value != ""}
         query = StatisticsQuery(data=given)
         query.is_valid(raise_exception=True)
         return Response(statistics(**query.validated_data))

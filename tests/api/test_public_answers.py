@@ -1,0 +1,82 @@
+"""The API's public answers are kept whole for anonymous callers, like the public pages: a kept
+answer costs no query, an approval shows on the next call, signed-in callers always get their own
+answer, and the throttle still counts every call."""
+
+import pytest
+
+from activities.models import Activity
+from activities.services import activity_transition
+from tests.factories import ActivityFactory
+
+PUBLIC = [
+    "/api/v1/activities/",
+    "/api/v1/statistics/?by=region",
+    "/api/v1/regions/geojson/",
+    "/api/v1/activities/geojson/",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC)
+def test_a_second_anonymous_call_is_answered_without_a_query(api, db, url, django_assert_num_queries):
+    ActivityFactory(status="approved", girls=7, latitude="-6.2294", longitude="-77.8714")
+    first = api.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = api.get(url)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_each_language_and_query_has_its_own_answer(api, db):
+    ActivityFactory(status="approved", girls=7, latitude="-6.2294", longitude="-77.8714")
+    by_region = api.get("/api/v1/statistics/?by=region").json()
+    by_objective = api.get("/api/v1/statistics/?by=objective").json()
+    assert by_region != by_objective
+    spanish = api.get("/api/v1/activities/geojson/", HTTP_ACCEPT_LANGUAGE="es").json()
+    english = api.get("/api/v1/activities/geojson/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert spanish["features"][0]["properties"]["service_name"] != english["features"][0]["properties"]["service_name"]
+
+
+def test_an_approval_shows_in_the_next_anonymous_answer(api, coord_amazonas, staff, django_capture_on_commit_callbacks):
+    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas)
+    activity_transition(activity=activity, action="submit", by=coord_amazonas)
+    assert api.get("/api/v1/activities/").json()["count"] == 0
+    assert api.get("/api/v1/statistics/").json()["totals"]["activities"] == {"value": 0, "suppressed": False}
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_transition(activity=activity, action="approve", by=staff)
+    listed = api.get("/api/v1/activities/").json()
+    assert [row["title"] for row in listed["results"]] == ["Feria de Leimebamba"]
+    assert api.get("/api/v1/statistics/").json()["totals"]["activities"] == {"value": None, "suppressed": True}
+    assert api.get(f"/api/v1/activities/{activity.pk}/").status_code == 200
+
+
+def test_a_change_without_a_version_bump_is_not_seen_so_the_cache_is_used(api, db):
+    activity = ActivityFactory(status="approved", title="Taller de Luya")
+    assert api.get("/api/v1/activities/").json()["results"][0]["title"] == "Taller de Luya"
+    Activity.objects.filter(pk=activity.pk).update(title="Renombrado")  # no signal, no bump
+    assert api.get("/api/v1/activities/").json()["results"][0]["title"] == "Taller de Luya"
+
+
+def test_signed_in_callers_never_get_the_anonymous_answer(api, coord_amazonas):
+    ActivityFactory(status="approved", created_by=coord_amazonas)
+    ActivityFactory(status="draft", created_by=coord_amazonas)
+    assert api.get("/api/v1/activities/").json()["count"] == 1
+    api.force_authenticate(coord_amazonas)
+    answer = api.get("/api/v1/activities/")
+    assert answer.json()["count"] == 2
+    assert answer.has_header("ETag") is False  # a list has none; a kept copy would not either
+    api.force_authenticate(None)
+    assert api.get("/api/v1/activities/").json()["count"] == 1
+
+
+def test_a_refused_query_is_not_kept(api, db, assert_error):
+    assert_error(api.get("/api/v1/statistics/?by=nonsense"), 400, field="by")
+    assert_error(api.get("/api/v1/statistics/?by=nonsense"), 400, field="by")
+
+
+def test_kept_answers_still_count_against_the_anonymous_rate(api, db, throttle_rates, assert_error):
+    throttle_rates(anon="3/minute")
+    for _ in range(3):
+        assert api.get("/api/v1/statistics/").status_code == 200
+    assert_error(api.get("/api/v1/statistics/"), 429, code="throttled")
