@@ -18,8 +18,9 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 keepalive = 5
 
-# A request longer than this is stuck (reports run in Celery, not in a request): the worker is
-# replaced. Restarting workers now and then bounds the memory any leak could take.
+# A worker process silent for this long is killed and replaced. (With threads, one stuck request
+# does not silence its process: nginx's proxy_read_timeout ends the visitor's wait; reports run in
+# Celery, never in a request.) Restarting workers now and then bounds what any leak could take.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))

@@ -138,6 +138,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 
 # Internationalisation: Spanish first, English alongside ------------------
@@ -156,8 +157,31 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # views that check the access rule. There is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
+# Web nodes and workers must all see the same files: MEDIA_ROOT on a shared mount (NFS), or an
+# S3-compatible bucket when MEDIA_S3_BUCKET is set. The portal opens and deletes files only through
+# `field.storage` and hands out no URL: objects are private, any URL would be signed and short-lived,
+# and no upload overwrites another.
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET")
+MEDIA_STORAGE = {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": env("MEDIA_S3_ENDPOINT_URL") or None,
+        "region_name": env("MEDIA_S3_REGION") or None,
+        # Unset: boto3's own chain (AWS_ACCESS_KEY_ID, an instance role, ~/.aws).
+        "access_key": env("MEDIA_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+        "location": env("MEDIA_S3_PREFIX", "media"),
+        # 0 only for stores that refuse every ACL (AWS "bucket owner enforced"): the bucket policy
+        # and its public-access block keep the objects private there.
+        "default_acl": "private" if env_bool("MEDIA_S3_PRIVATE_ACL", True) else None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+        "querystring_expire": 60,
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE if MEDIA_S3_BUCKET else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -229,7 +253,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -254,7 +279,13 @@ CONTENT_SECURITY_POLICY = {
 # Cache: shared through Redis when there is one, so throttles count across processes.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pp"}
+        {
+            "BACKEND": "prevent_protect.cache.PortalRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pp",
+            # A Redis that stopped answering must cost a request a second at most, not hang it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -262,6 +293,9 @@ CACHES = {
 
 # API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Throttles count per client address: the last X-Forwarded-For entry behind nginx, as the
+    # lockout does (accounts.client_ip); the header is ignored otherwise.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     # Token first: DRF answers a missing or bad credential with the first class's challenge, and
     # only the token has one, so a revoked token gets 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
