@@ -41,3 +41,23 @@ def test_it_reads_and_writes_like_djangos_redis_cache(portal_cache):
     assert portal_cache.incr("n") == 2
     portal_cache.delete("a")
     assert portal_cache.get("a") is None
+
+
+DEAD = "redis://127.0.0.1:1/0"
+
+
+def test_an_unreachable_redis_is_a_miss_not_an_error():
+    backend = PortalRedisCache(DEAD, {"OPTIONS": {"socket_connect_timeout": 1}})
+    assert backend.get("a", "default") == "default"
+    assert backend.get_many(["a", "b"]) == {}
+    backend.set("a", 1)
+    assert backend.add("a", 1) is False
+    with pytest.raises(ValueError):
+        backend.incr("a")
+
+
+@pytest.mark.parametrize("url", ["/es/", "/es/estadisticas/", "/api/v1/statistics/", "/api/v1/activities/"])
+def test_public_pages_and_answers_are_served_while_redis_is_down(client, db, settings, url):
+    settings.CACHES = {"default": {"BACKEND": "prevent_protect.cache.PortalRedisCache", "LOCATION": DEAD}}
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
