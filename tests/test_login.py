@@ -110,6 +110,21 @@ class TestLockout:
         assert response.status_code == 302
         assert logged_in_as(client) == str(coord_amazonas.pk)
 
+    def test_behind_the_proxy_failures_elsewhere_do_not_lock_the_coordinator_out(self, coord_amazonas, settings):
+        settings.BEHIND_PROXY = True
+        attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+        for _ in range(5):
+            log_in(attacker, "coord-amazonas", "wrong-password")
+        assert log_in(attacker, "coord-amazonas", PASSWORD).status_code == 429
+        coordinator = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+        assert log_in(coordinator, "coord-amazonas", PASSWORD).status_code == 302
+
+    def test_without_a_proxy_a_forged_forwarded_address_does_not_escape_the_lockout(self, coord_amazonas, settings):
+        settings.BEHIND_PROXY = False
+        for n in range(5):
+            log_in(Client(HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"), "coord-amazonas", "wrong-password")
+        assert log_in(Client(HTTP_X_FORWARDED_FOR="198.51.100.7"), "coord-amazonas", PASSWORD).status_code == 429
+
     def test_one_accounts_lockout_does_not_lock_another(self, client, coord_amazonas, coord_puno):
         for _ in range(5):
             log_in(client, "coord-amazonas", "wrong-password")

@@ -127,6 +127,21 @@ class TestThrottle:
         assert api.get(URL).status_code == api.get(f"{URL}puno/").status_code == 200
         assert_error(api.get(URL), 429, code="throttled")
 
+    def test_behind_the_proxy_each_client_address_has_its_own_budget(self, api, db, settings, throttle_rates):
+        throttle_rates(anon="2/minute")
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+        one, other = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}, {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+        assert api.get(URL, **one).status_code == api.get(URL, **one).status_code == 200
+        assert api.get(URL, **one).status_code == 429
+        assert api.get(URL, **other).status_code == 200
+
+    def test_without_a_proxy_a_forged_forwarded_address_gets_no_new_budget(self, api, db, settings, throttle_rates):
+        throttle_rates(anon="2/minute")
+        assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+        for n in range(2):
+            assert api.get(URL, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code == 200
+        assert api.get(URL, HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+
     def test_signed_in_users_are_not_held_to_the_anonymous_rate(self, api, staff, throttle_rates):
         throttle_rates(anon="2/minute")
         api.force_authenticate(staff)
