@@ -18,6 +18,9 @@ EDGE = "#8c6a80"
 # Labels closer than this (pixels) to another region's dot to the east go on the left side.
 LABEL_CLEARANCE = 14
 DOT_SPACING = 3
+# A region with activities in thousands of places would weigh hundreds of kilobytes on a phone:
+# past this many dots the grid coarsens until they fit.
+MAX_DOTS = 400
 
 
 class Projection:
@@ -119,13 +122,13 @@ def region_map(region, points):
     capital = (region.longitude, region.latitude)
     extent = boundary_points(region.boundary) if region.boundary else [capital, *((lon, lat) for lat, lon in points)]
     project = fitted_projection(extent)
-    shape = ""
+    # Safe even when empty: a plain "" would make the whole sum plain text, escaped on the page.
+    shape = mark_safe("")
     if region.boundary:
         shape = format_html(
             '<path d="{}" fill="{}" stroke="{}" stroke-width="1"/>', boundary_path(region.boundary, project), LAND, EDGE
         )
-    # Dots closer than DOT_SPACING pixels draw as one: the picture is the same, the page far lighter.
-    spots = {tuple(round(v / DOT_SPACING) * DOT_SPACING for v in project(lon, lat)) for lat, lon in points}
+    spots = _spots([project(lon, lat) for lat, lon in points])
     dots = format_html_join(
         "",
         '<circle cx="{}" cy="{}" r="3.5" fill="{}" fill-opacity="0.75"/>',
@@ -136,6 +139,17 @@ def region_map(region, points):
         '<rect x="{}" y="{}" width="8" height="8" fill="{}" stroke="#ffffff"/>', _px(cx - 4), _px(cy - 4), INK
     )
     return _svg(project, shape + dots + star, "region-map")
+
+
+def _spots(pixels):
+    """Dots closer than the grid's spacing draw as one: the picture is the same, the page far
+    lighter. The spacing starts at DOT_SPACING and doubles while there are more than MAX_DOTS."""
+    spacing = DOT_SPACING
+    while True:
+        spots = {(round(x / spacing) * spacing, round(y / spacing) * spacing) for x, y in pixels}
+        if len(spots) <= MAX_DOTS:
+            return spots
+        spacing *= 2
 
 
 def _px(value):
