@@ -1,5 +1,5 @@
-"""The server-drawn region map is markup, not escaped text, and stays light whatever the number of places: dots share a grid that
-coarsens past MAX_DOTS, and a few places far apart keep a dot each."""
+"""The server-drawn region map is markup, not escaped text, and stays light whatever the number
+of places: dots share a grid that coarsens past MAX_DOTS; a few places far apart keep a dot each."""
 
 import random
 from types import SimpleNamespace
