@@ -38,3 +38,4 @@ urlpatterns += i18n_patterns(
 )
 
 handler404 = "prevent_protect.errors.not_found"
+handler500 = "prevent_protect.errors.server_error"

@@ -52,8 +52,9 @@ FAILED_MESSAGE = _(
 )
 
 STOPPED_MESSAGE = _(
-    "The report was started %(attempts)s times and never finished, so it has been stopped. Ask for a "
-    "shorter period or fewer regions; if it stops again, contact the ministry's support team."
+    # No noun after the number: "1 times" would be wrong and plural forms are not worth it here.
+    "The report never finished (attempts: %(attempts)s), so it has been stopped. Ask for a shorter "
+    "period or fewer regions; if it stops again, contact the ministry's support team."
 )
 MISSING_MESSAGE = _("This report cannot be produced in this format yet. Choose another format.")
 

@@ -119,7 +119,7 @@ def test_after_its_last_attempt_a_stuck_job_fails_with_a_message(
 
     report.refresh_from_db()
     assert report.status == Report.Status.FAILED
-    assert report.error.startswith("The report was started 3 times and never finished")
+    assert report.error.startswith("The report never finished (attempts: 3)")
     assert report.expires_at is not None
     assert sent_jobs == []
     [message] = mail.outbox
