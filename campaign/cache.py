@@ -12,7 +12,9 @@ With Redis (REDIS_URL) every process shares the cache and the version. Without i
 keeps its own, and a page may lag in the other processes for at most PAGE_TIMEOUT.
 """
 
+import gzip
 import hashlib
+import re
 import time
 from functools import wraps
 
@@ -20,12 +22,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 VERSION_KEY = "campaign:public-version"
 PAGE_TIMEOUT = 600
 # A URL longer than this is not a page anyone links to; it is not worth a cache entry.
 MAX_CACHED_PATH = 300
+# Copies larger than this are also kept gzipped, for the clients that accept it (every browser):
+# a phone on a weak connection gets the 1 MB map of activities in a tenth of that, and no request
+# pays for compressing. Public copies carry no secret, so compression leaks nothing (BREACH).
+GZIP_FROM = 1024
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Part of every kept copy's key: changed with the shape of a copy, so that during an upgrade the
+# new code never reads what the old code kept, nor the old code what the new one keeps.
+LAYOUT = 2
 
 
 def data_version():
@@ -70,14 +81,14 @@ def _cacheable(request):
     )
 
 
-def _kept(kind, where):
+def _kept(kind, where, request):
     """(key, version, the kept HttpResponse or None) for a page or answer, in one round trip.
 
     A kept copy carries the version it was made under and counts only while that is current, so
     the version and the copy are read together with one MGET (a hit is most of a cached page's
     cost), and a bump leaves old copies to be overwritten rather than piling up.
     """
-    key = f"campaign:{kind}:{get_language()}:{hashlib.sha256(where.encode()).hexdigest()}"
+    key = f"campaign:{kind}:{LAYOUT}:{get_language()}:{hashlib.sha256(where.encode()).hexdigest()}"
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
@@ -85,12 +96,26 @@ def _kept(kind, where):
     stored = found.get(key)
     if stored is None or stored[0] != version:
         return key, version, None
-    _, content, content_type = stored
-    return key, version, HttpResponse(content, content_type=content_type)
+    _, content, content_type, gzipped = stored
+    if gzipped is not None and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(gzipped, content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(content, content_type=content_type)
+    return key, version, _varies(response)
 
 
 def _keep(key, version, response):
-    cache.set(key, (version, response.content, response["Content-Type"]), PAGE_TIMEOUT)
+    content = response.content
+    gzipped = gzip.compress(content, mtime=0) if len(content) >= GZIP_FROM else None
+    cache.set(key, (version, content, response["Content-Type"], gzipped), PAGE_TIMEOUT)
+    return _varies(response)
+
+
+def _varies(response):
+    # The same address answers gzipped or not: shared caches on the way must keep both apart.
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def public_page(view):
@@ -100,12 +125,12 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key, version, kept = _kept("page", request.get_full_path())
+        key, version, kept = _kept("page", request.get_full_path(), request)
         if kept is not None:
             return kept
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            _keep(key, version, response)
+            return _keep(key, version, response)
         return response
 
     return wrapper
@@ -121,13 +146,12 @@ def public_answer(view, request, answer):
     if request.user.is_authenticated or request.method != "GET" or len(request.get_full_path()) > MAX_CACHED_PATH:
         return answer()
     # The host is part of the key because pagination links are absolute.
-    key, version, kept = _kept(
-        "api", f"{request.get_host()} {request.accepted_renderer.format} {request.get_full_path()}"
-    )
+    where = f"{request.get_host()} {request.accepted_renderer.format} {request.get_full_path()}"
+    key, version, kept = _kept("api", where, request)
     if kept is not None:
         return kept
     response = view.finalize_response(request, answer())
     if response.status_code == 200:
         response.render()
-        _keep(key, version, response)
+        return _keep(key, version, response)
     return response

@@ -313,7 +313,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "prevent_protect.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "prevent_protect.rest.error_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "prevent_protect.throttles.AnonRateThrottle",
         "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

@@ -43,6 +43,14 @@ def test_it_reads_and_writes_like_djangos_redis_cache(portal_cache):
     assert portal_cache.get("a") is None
 
 
+def test_count_adds_one_in_a_window_that_starts_at_the_first_count(portal_cache):
+    assert [portal_cache.count("n", 60) for _ in range(3)] == [1, 2, 3]
+    assert 55 <= portal_cache.ttl("n") <= 60
+    portal_cache.delete("n")
+    assert portal_cache.ttl("n") is None
+    assert portal_cache.count("n", 60) == 1
+
+
 DEAD = "redis://127.0.0.1:1/0"
 
 
@@ -54,6 +62,7 @@ def test_an_unreachable_redis_is_a_miss_not_an_error():
     assert backend.add("a", 1) is False
     with pytest.raises(ValueError):
         backend.incr("a")
+    assert backend.count("a", 60) == 0
 
 
 @pytest.mark.parametrize("url", ["/es/", "/es/estadisticas/", "/api/v1/statistics/", "/api/v1/activities/"])

@@ -2,6 +2,8 @@
 answer costs no query, an approval shows on the next call, signed-in callers always get their own
 answer, and the throttle still counts every call."""
 
+import gzip
+
 import pytest
 
 from activities.models import Activity
@@ -79,4 +81,28 @@ def test_kept_answers_still_count_against_the_anonymous_rate(api, db, throttle_r
     throttle_rates(anon="3/minute")
     for _ in range(3):
         assert api.get("/api/v1/statistics/").status_code == 200
-    assert_error(api.get("/api/v1/statistics/"), 429, code="throttled")
+    refused = api.get("/api/v1/statistics/")
+    assert_error(refused, 429, code="throttled")
+    assert 0 < int(refused["Retry-After"]) <= 60
+
+
+def test_a_large_kept_answer_is_sent_gzipped_to_those_who_accept_it(api, db):
+    for _ in range(20):
+        ActivityFactory(status="approved", latitude="-6.2294", longitude="-77.8714")
+    plain = api.get("/api/v1/activities/geojson/")
+    assert "Accept-Encoding" in plain["Vary"]
+    zipped = api.get("/api/v1/activities/geojson/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 3
+    again = api.get("/api/v1/activities/geojson/")
+    assert not again.has_header("Content-Encoding")
+    assert again.content == plain.content
+
+
+def test_a_small_kept_answer_is_sent_as_it_is(api, db):
+    api.get("/api/v1/statistics/")
+    small = api.get("/api/v1/statistics/", HTTP_ACCEPT_ENCODING="gzip")
+    assert not small.has_header("Content-Encoding")
+    assert small.json()["totals"]

@@ -1,6 +1,8 @@
 """Public pages are cached whole per language, and a change the public must see (an approval, a
 reopening, a news item) shows on the very next request."""
 
+import gzip
+
 import pytest
 from django.utils import timezone
 
@@ -91,3 +93,11 @@ def test_a_cached_page_carries_the_security_headers_of_its_own_response(client, 
     response = client.get(path)
     assert "Content-Security-Policy" in response
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_kept_page_is_sent_gzipped_to_browsers(client, amazonas):
+    plain = client.get("/es/regiones/amazonas/")
+    zipped = client.get("/es/regiones/amazonas/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in zipped["Vary"]
