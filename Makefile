@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_ACTIVITIES ?= 3000
 export DJANGO_SETTINGS_MODULE := prevent_protect.settings
 
-.PHONY: run test worker beat lint format messages clean backup restore
+.PHONY: run test worker beat lint format messages clean backup restore bench drills
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ backup: $(VENV)/.installed
 restore: $(VENV)/.installed
 	@test -n "$(BACKUP)" || { echo "make restore needs BACKUP=backups/<time>, a folder written by make backup" >&2; exit 2; }
 	$(BIN)/python bin/restore "$(BACKUP)"
+
+## bench: the benchmarks on 1,000,000 demo activities in PostgreSQL (about 20 minutes); figures into docs/PERFORMANCE.md
+bench: $(VENV)/.installed
+	bench/all.sh
+
+## drills: the fault drills: 64 connections for 60 s, a worker killed mid-export, Redis and PostgreSQL restarts
+drills: $(VENV)/.installed
+	bench/drills.sh
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

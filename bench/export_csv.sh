@@ -7,24 +7,21 @@
 #
 # Usage: bench/export_csv.sh [ACTIVITIES] [SMALL]   (defaults 1000000 and 100000; RUNS=3)
 # Needs a PostgreSQL role that may create databases: PGHOST, PGPORT and PGUSER (defaults
-# 127.0.0.1, 5432, postgres), and GNU time at /usr/bin/time. The two throwaway databases are
-# dropped at the end, even on failure.
+# 127.0.0.1, 5432, postgres), and GNU time at /usr/bin/time. The two seeded databases are kept for
+# the next run (bench/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 ACTIVITIES="${1:-1000000}"
 SMALL="${2:-100000}"
 RUNS="${RUNS:-3}"
-export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
-PYTHON="${PYTHON:-.venv/bin/python}"
-BIG_DB="bench_export_$$"
-SMALL_DB="bench_export_small_$$"
-WORK="$(mktemp -d)"
-trap 'dropdb --if-exists "$BIG_DB"; dropdb --if-exists "$SMALL_DB"; rm -rf "$WORK"' EXIT
+BIG_DB="$BENCH_DB"
+SMALL_DB="${BENCH_DB}_small"
+WORK="$BENCH_WORK"
+trap cleanup EXIT
 
-sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-url() { echo "postgres://${PGUSER}@${PGHOST}:${PGPORT}/$1"; }
 
 # The export's columns as PostgreSQL's own COPY writes them, with the same joins: the region,
 # objective code, service, every field, the participants total, the partner institutions joined
@@ -41,14 +38,7 @@ COPY_SQL="\\copy (SELECT a.id, r.name, o.code, s.name, a.title, a.start_date, a.
   JOIN programs_objective o ON o.id = a.objective_id JOIN programs_service s ON s.id = a.service_id
   LEFT JOIN activities_supportnetwork n ON n.id = a.support_network_id ORDER BY a.id) TO '/dev/null' CSV HEADER"
 
-seed() {
-    createdb "$1"
-    DATABASE_URL="$(url "$1")" "$PYTHON" manage.py migrate --verbosity 0
-    DATABASE_URL="$(url "$1")" "$PYTHON" manage.py seed_demo --activities "$2" --seed 1 >/dev/null
-    # As autovacuum would after a bulk load; without statistics the planner reads every partner
-    # link for every activity, and both sides of the comparison would measure that instead.
-    sql "$1" "VACUUM ANALYZE"
-}
+seed() { (BENCH_DB="$1" && prepare_db "$2"); }
 
 # Elapsed seconds and peak RSS in MB of a command, "seconds mb"; its output goes to $WORK/$1.out.
 measure() {
@@ -61,17 +51,14 @@ measure() {
 
 export_as() {
     # As a worker runs: debug off.
-    DATABASE_URL="$(url "$1")" DJANGO_DEBUG=0 DJANGO_SECRET_KEY=bench DJANGO_ALLOWED_HOSTS=localhost \
+    DATABASE_URL="$(db_url "$1")" DJANGO_DEBUG=0 DJANGO_SECRET_KEY=bench DJANGO_ALLOWED_HOSTS=localhost \
         measure export "$PYTHON" manage.py generate_report --kind activities --format "$2" --output "$WORK/export.$2"
 }
 export_csv() { export_as "$1" csv; }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 " GB" }'), $(. /etc/os-release && echo "$PRETTY_NAME"),"\
-    "PostgreSQL $(sql postgres 'SHOW server_version'), $("$PYTHON" --version)"
-echo "seeding $SMALL and $ACTIVITIES activities..."
 seed "$SMALL_DB" "$SMALL"
 seed "$BIG_DB" "$ACTIVITIES"
-echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 
 echo
 echo "run  COPY (s)  export (s)  ratio  export peak RSS (MB)  the export command says"
