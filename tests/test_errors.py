@@ -3,35 +3,15 @@ error shape and a page still gives the help lines, in the visitor's language. Ea
 separate process pointed at a port where no database listens."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PROBE = (
-    "import django, sys; django.setup(); from django.test import Client; "
-    "r = Client(raise_request_exception=False).get(sys.argv[1], HTTP_HOST='127.0.0.1', HTTP_ACCEPT_LANGUAGE='es'); "
-    "print('ANSWER', r.status_code, r['Content-Type']); print(r.content.decode())"
-)
+from tests.elsewhere import get_elsewhere
+
 DEAD = {"DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere", "REDIS_URL": "", "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "errors-test", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_HTTPS": "0"}  # fmt: skip
 
 
 def get_without_database(path):
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, path],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "prevent_protect.settings", **DEAD},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    # The portal logs the error to stdout first.
-    head, body = result.stdout[result.stdout.index("ANSWER ") :].split("\n", 1)
-    _, status, content_type = head.split(" ", 2)
-    return int(status), content_type, body
+    return get_elsewhere(path, **DEAD)
 
 
 def test_an_api_call_gets_the_error_shape_when_the_database_is_down():
