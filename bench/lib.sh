@@ -40,7 +40,7 @@ production_env() {
 # Create, migrate and seed BENCH_DB with N activities unless it already holds exactly N.
 prepare_db() {
     local activities="$1"
-    createdb "$BENCH_DB" 2>/dev/null || true
+    [ -n "$(sql "SELECT 1 FROM pg_database WHERE datname = '$BENCH_DB'" postgres)" ] || createdb "$BENCH_DB"
     DATABASE_URL="$(db_url)" DJANGO_DEBUG=1 "$PYTHON" manage.py migrate --verbosity 0
     local have
     have=$(sql "SELECT count(*) FROM activities_activity")

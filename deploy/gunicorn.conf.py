@@ -31,6 +31,10 @@ max_requests_jitter = max_requests // 10
 # import, so none is shared between processes.)
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
+# Each worker touches a file every second to show it is alive; on a disk busy writing (a backup,
+# an export) that call can block the worker with all its connections. Memory never blocks.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
 # nginx logs every request; gunicorn's access log is off unless asked for ("-" is stdout).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
