@@ -49,22 +49,7 @@ echo "wrk: $CONNECTIONS connections, 2 threads, ${DURATION} s, timeout $TIMEOUT,
 wrk --threads 2 --connections "$CONNECTIONS" --duration "${DURATION}s" --timeout "$TIMEOUT" --latency \
     --script "$BENCH_WORK/mix.lua" "$BENCH_URL" >"$BENCH_WORK/wrk.out" 2>&1 \
     || { cat "$BENCH_WORK/wrk.out"; echo "FAIL: wrk did not run"; exit 1; }
-read -r requests rps p50 p99 max bad connect read write timeout <<<"$(awk '
-    function ms(v) {
-        if (v ~ /us$/) return v / 1000
-        if (v ~ /ms$/) return v + 0
-        if (v ~ /m$/) return v * 60000
-        return v * 1000
-    }
-    $1 == "Latency" && NF == 5 { max = ms($4) }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    / requests in / { requests = $1 }
-    /^Requests\/sec/ { rps = $2 }
-    /Non-2xx or 3xx responses/ { bad = $NF }
-    /Socket errors/ { gsub(",", ""); connect = $4; read = $6; write = $8; timeout = $10 }
-    END { printf "%d %.0f %.1f %.1f %.1f %d %d %d %d %d", requests, rps, p50, p99, max, bad, connect, read, write, timeout }
-' "$BENCH_WORK/wrk.out")"
+read -r requests rps p50 p99 max bad connect read write timeout <<<"$(wrk_figures "$BENCH_WORK/wrk.out")"
 
 # Workers replaced during the run (GUNICORN_MAX_REQUESTS above).
 replaced=$(comm -23 <(tr ' ' '\n' <<<"$workers_before" | sort) <(pgrep -P "$WEB_PID" | sort) | wc -l)

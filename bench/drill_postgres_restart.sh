@@ -63,8 +63,7 @@ wait_for "$BENCH_URL/es/"
 T0=$(date +%s.%N)
 elapsed() { awk -v t0="$T0" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - t0 }'; }
 # "requests non-2xx/3xx socket-errors" of a wrk output.
-wrk_counts() { awk '/ requests in / { r = $1 } /Non-2xx/ { n = $NF } /Socket errors/ { gsub(",", ""); s = $4 + $6 + $8 + $10 }
-    END { print r + 0, n + 0, s + 0 }' "$1"; }
+wrk_counts() { wrk_figures "$1" | awk '{ print $1, $6, $7 + $8 + $9 + $10 }'; }
 healthz() { curl -s -o "$BENCH_WORK/healthz.json" -w '%{http_code}' --max-time 5 "$BENCH_URL/healthz" || true; }
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BENCH_URL$1" || true; }
 api_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Token $token" "$BENCH_URL$api" || true; }

@@ -26,19 +26,8 @@ trap cleanup EXIT
 # are non-2xx/3xx answers plus socket errors, and are shown whole on stderr when there are any.
 load() {
     "${NICE[@]}" wrk --threads 2 --connections "$CONNECTIONS" --duration "${DURATION}s" --latency \
-        --header "Accept-Encoding: gzip" "$@" | tee "$BENCH_WORK/wrk.out" | awk '
-        function ms(v) {
-            if (v ~ /us$/) return v / 1000
-            if (v ~ /ms$/) return v + 0
-            if (v ~ /m$/) return v * 60000
-            return v * 1000
-        }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        /^Requests\/sec/ { rps = $2 }
-        /Non-2xx or 3xx responses/ { errors += $NF }
-        /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-        END { printf "%.0f %.1f %.1f %d", rps, p50, p99, errors }'
+        --header "Accept-Encoding: gzip" "$@" >"$BENCH_WORK/wrk.out"
+    wrk_figures "$BENCH_WORK/wrk.out" | awk '{ printf "%s %s %s %d", $2, $3, $4, $6 + $7 + $8 + $9 + $10 }'
 }
 
 prepare_db "$ACTIVITIES"

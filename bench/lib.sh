@@ -53,6 +53,27 @@ prepare_db() {
     fi
 }
 
+# What a wrk run printed (wrk ... --latency > FILE), as "requests req/s p50_ms p99_ms max_ms
+# non-2xx/3xx connect read write timeout"; a figure wrk did not print is 0.
+wrk_figures() {
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000
+            if (v ~ /ms$/) return v + 0
+            if (v ~ /m$/) return v * 60000
+            return v * 1000
+        }
+        $1 == "Latency" && NF == 5 { max = ms($4) }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        / requests in / { requests = $1 }
+        /^Requests\/sec/ { rps = $2 }
+        /Non-2xx or 3xx responses/ { bad = $NF }
+        /Socket errors/ { gsub(",", ""); connect = $4; read = $6; write = $8; timeout = $10 }
+        END { printf "%d %.0f %.1f %.1f %.1f %d %d %d %d %d\n", requests, rps, p50, p99, max, bad, connect, read, write, timeout }
+    ' "$1"
+}
+
 wait_for() {  # URL [seconds]: until it answers 200
     for _ in $(seq $((${2:-30} * 10))); do
         [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
