@@ -43,8 +43,8 @@ from rest_framework.validators import UniqueTogetherValidator
 from rest_framework.views import APIView
 
 from accounts.api import RefuseUnknownFields
-from campaign.cache import public_answer
 from programs.api import ContentEditors
+from publication.cache import public_answer
 from regions import access
 from regions.api import RegionFilter
 from regions.models import Region

@@ -344,6 +344,7 @@ def activity_plan(rng, region, objective, reviewer_id):
         **_participants(rng, objective.ranges),
         "support_network_id": network_id,
         "status": status,
+        "approved_at": _approved_at(end) if status == Status.APPROVED else None,
         "review_comment": comment,
         "created_by_id": region.coordinator_id,
         "version": 1,
@@ -351,6 +352,14 @@ def activity_plan(rng, region, objective, reviewer_id):
     }
     institution_ids = _partner_institutions(rng, region, objective, service_slug)
     return ActivityPlan(fields, institution_ids, _transitions(status, region.coordinator_id, reviewer_id, comment))
+
+
+def _approved_at(end):
+    # Reviewed a few days after the activity ended, and never in the future.
+    day = datetime.datetime.combine(
+        end + datetime.timedelta(days=3), datetime.time(12), timezone.get_current_timezone()
+    )
+    return min(day, timezone.now())
 
 
 def _dates(rng):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -72,6 +73,11 @@ class ActivityQuerySet(models.QuerySet):
 
     def approved(self):
         return self.filter(status=ActivityStatus.APPROVED)
+
+    def released(self, cut_off):
+        """The approved activities a public release cut off at `cut_off` counts: approved by then,
+        and still approved (a reopened one leaves the public list at once)."""
+        return self.approved().filter(approved_at__lte=cut_off)
 
     def in_region(self, region):
         return self.filter(region=region)
@@ -153,6 +159,9 @@ class Activity(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the activity was last approved; empty unless it is approved. A public release counts the
+    # activities approved by its cut-off, so an approval shows in public at the next release only.
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic locking: an edit based on an older version is refused, not merged.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -179,6 +188,8 @@ class Activity(models.Model):
             # The coordinator's panel lists a region's activities, newest first.
             models.Index(fields=["region", "-start_date"], name="activity_region_date"),
             models.Index(fields=["updated_at"], name="activity_updated_at"),
+            # A release reads the activities approved by its cut-off.
+            models.Index(fields=["status", "approved_at"], name="activity_status_approved_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="activity_end_not_before_start"),
@@ -197,6 +208,13 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status != self.Status.APPROVED:
+            self.approved_at = None
+        elif self.approved_at is None:
+            self.approved_at = timezone.now()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("activities:detail", args=[self.pk])
@@ -284,7 +302,8 @@ class Activity(models.Model):
             if action in ("approve", "return", "reopen"):
                 self.review_comment = comment
             self.version += 1
-            self.save(update_fields=["status", "review_comment", "version", "updated_at"])
+            self.approved_at = timezone.now() if target == self.Status.APPROVED else None
+            self.save(update_fields=["status", "review_comment", "version", "approved_at", "updated_at"])
             return self.transitions.create(from_status=previous, to_status=target, by=by, comment=comment)
 
 

@@ -22,7 +22,7 @@ from activities.privacy import public_coordinate
 from regions.models import Region
 
 from . import selectors
-from .cache import cached
+from publication.cache import cached
 from .forms import ActivityFilterForm
 
 ROWS_PER_QUERY = 2000

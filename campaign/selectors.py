@@ -28,7 +28,7 @@ from reports.selectors import (
     sex_age_rows,
 )
 
-from .cache import cached
+from publication.cache import cached
 from .models import News
 
 # A region page draws at most this many ~1 km squares; past it the map is ink, not information.

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from programs.models import Objective, Program
 from regions.models import Region
 
-from .cache import cached
+from publication.cache import cached
 from .models import News
 
 PAGES = ("home", "help", "regions", "objectives", "programs", "map", "statistics", "open-data", "news")

@@ -1,4 +1,4 @@
-"""What changes the public site: each of these bumps the public data version (campaign.cache)."""
+"""What changes the public site: each of these bumps the public data version (publication.cache)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -6,7 +6,7 @@ from activities.models import Activity, ActivityTransition, Institution, Support
 from programs.models import Indicator, Objective, Program, Service, Target
 from regions.models import Region
 
-from .cache import bump_after_commit
+from publication.cache import bump_after_commit
 from .models import News
 
 APPROVED = Activity.Status.APPROVED

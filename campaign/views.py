@@ -1,6 +1,6 @@
 """The public site: Spanish first, readable without script, cheap on a phone.
 
-Every page is cached whole for anonymous visitors (campaign.cache.public_page) and reads its
+Every page is cached whole for anonymous visitors (publication.cache.public_page) and reads its
 figures from campaign.selectors, which applies the public privacy rule and the complementary
 suppression of activities.disclosure. Each view names its page (`title`, `description`) for the
 head, Open Graph and the sitemap.
@@ -20,7 +20,7 @@ from regions.models import Region
 from reports.charts import bar_chart
 
 from . import content, downloads, selectors
-from .cache import public_page
+from publication.cache import public_page
 from .forms import ActivityFilterForm
 from .maps import region_map, regions_map
 from .models import News

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "programs",
     "activities",
     "reports",
+    "publication",
     "campaign",
 ]
 

@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 from accounts.api import RefuseUnknownFields
 from activities.api import IgnoreAccept
 from activities.models import PARTICIPANT_FIELDS, Activity
-from campaign.cache import public_answer
+from publication.cache import public_answer
 from programs.models import Objective, Service
 from regions import access
 from regions.models import Region

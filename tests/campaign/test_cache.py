@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from activities.models import Activity
 from activities.services import activity_transition
-from campaign.cache import data_version
+from publication.cache import data_version
 from campaign.models import News
 from tests.factories import ActivityFactory
 
