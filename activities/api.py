@@ -1,10 +1,11 @@
-"""The activities API: activities and their review workflow, evidence files, partner
-institutions and support networks, and the GeoJSON the public maps draw.
+"""The signed-in activities API: activities and their review workflow, evidence files, partner
+institutions and support networks, exact and live.
 
 Every rule lives elsewhere and is only called from here: who may see and do what in
 `regions.access` and `Activity.objects.visible_to`, what a valid activity is in the model
-and `activities.services`, what a valid file is in `activities.evidence`, and what the
-public may see in `activities.privacy`.
+and `activities.services`, what a valid file is in `activities.evidence`. What anonymous
+callers read (the public release: the list of activities, the maps, the statistics) is
+publication.api's, which mounts the `activities` route with a subclass of ActivityViewSet.
 """
 
 import datetime
@@ -16,17 +17,14 @@ from contextlib import contextmanager
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
 from django.http import FileResponse
-from django.urls import path
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -36,25 +34,20 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueTogetherValidator
-from rest_framework.views import APIView
 
 from accounts.api import RefuseUnknownFields
 from programs.api import ContentEditors
-from publication.cache import public_answer
 from regions import access
 from regions.api import RegionFilter
-from regions.models import Region
 
 from . import services
-from .disclosure import protect_line
 from .evidence import evidence_attach, evidence_open, evidence_remove
 from .filters import ActivityFilter
 from .models import PARTICIPANT_FIELDS, STALE_MESSAGE, Activity, Evidence, EvidenceKind, Institution, SupportNetwork
-from .privacy import public_coordinate, public_count_field
 
 COUNT_FIELDS = (*PARTICIPANT_FIELDS, "families")
 # Any id-shaped path segment reaches the view, so `/activities/1.5/` is answered 404 in the API's
@@ -106,33 +99,6 @@ def service_errors():
 
 
 # Serializer fields -------------------------------------------------------------
-
-
-class PublicCount(serializers.Serializer):
-    value = serializers.IntegerField(allow_null=True, help_text="The count; null when it is from 1 to 4.")
-    suppressed = serializers.BooleanField(help_text="True when the count is from 1 to 4 and withheld.")
-
-
-@extend_schema_field(PublicCount)
-class PublicCountField(serializers.Field):
-    """A count as the public may see it (activities.privacy)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(read_only=True, **kwargs)
-
-    def to_representation(self, value):
-        return public_count_field(value)
-
-
-@extend_schema_field({"type": "number", "format": "double", "nullable": True})
-class PublicCoordinateField(serializers.Field):
-    """Two decimals, about 1 km: a public point never leads to a house (activities.privacy)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(read_only=True, **kwargs)
-
-    def to_representation(self, value):
-        return float(public_coordinate(value))
 
 
 class CoordinateField(serializers.DecimalField):
@@ -218,44 +184,6 @@ class ActivitySerializer(RefuseUnknownFields, serializers.ModelSerializer):
         if self.instance is not None and value != self.instance.client_uuid:
             raise serializers.ValidationError(_("The client UUID of an activity cannot change."))
         return value
-
-
-class PublicActivitySerializer(serializers.ModelSerializer):
-    """What anonymous visitors read: approved activities, coarse points, suppressed small counts,
-    and nothing about the people who logged or reviewed them."""
-
-    latitude = PublicCoordinateField(allow_null=True)
-    longitude = PublicCoordinateField(allow_null=True)
-    girls = PublicCountField()
-    boys = PublicCountField()
-    adolescent_girls = PublicCountField()
-    adolescent_boys = PublicCountField()
-    women = PublicCountField()
-    men = PublicCountField()
-    families = PublicCountField()
-    participants_total = PublicCountField()
-
-    class Meta:
-        model = Activity
-        fields = [*ACTIVITY_FIELDS, "created_at", "updated_at"]
-        read_only_fields = fields
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        # The six counts sit beside their total: hide enough of them that a small one cannot be
-        # worked out as the total minus the others (activities.disclosure).
-        line = [*PARTICIPANT_FIELDS, "participants_total"]
-        values = [getattr(instance, field) for field in PARTICIPANT_FIELDS] + [instance.participants_total]
-        for index in protect_line(values):
-            data[line[index]] = {"value": None, "suppressed": True}
-        return data
-
-
-ACTIVITY_READ = PolymorphicProxySerializer(
-    component_name="ActivityRead",
-    serializers=[ActivitySerializer, PublicActivitySerializer],
-    resource_type_field_name=None,
-)
 
 
 class TransitionSerializer(RefuseUnknownFields, serializers.Serializer):
@@ -384,11 +312,10 @@ TRANSITION_DOC = extend_schema(
 
 @extend_schema_view(
     list=extend_schema(
-        responses=ACTIVITY_READ,
-        description="Signed-in callers: the activities of their regions (staff: all) in any status, as "
-        "`Activity`. Anonymous callers: approved activities only, as `PublicActivity`.",
+        responses=ActivitySerializer,
+        description="The activities of the caller's regions (staff: all) in any status, exact and live.",
     ),
-    retrieve=extend_schema(responses=ACTIVITY_READ),
+    retrieve=extend_schema(responses=ActivitySerializer),
     create=extend_schema(
         request=ActivitySerializer,
         responses={201: ActivitySerializer, 200: OpenApiResponse(ActivitySerializer, "The earlier one, replayed.")},
@@ -410,21 +337,18 @@ class ActivityViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        # The public reads approved activities only (activities.privacy); people who sign in read
-        # their regions' activities in every status, and nothing else (regions.access).
-        activities = Activity.objects.visible_to(user) if user.is_authenticated else Activity.objects.approved()
-        return activities.prefetch_related("institutions")
+        # People who sign in read their regions' activities in every status, and nothing else
+        # (regions.access). What anonymous callers read is the public release's, served by
+        # publication.api's subclass of this viewset; here they read nothing.
+        if not user.is_authenticated:
+            return Activity.objects.none()
+        return Activity.objects.visible_to(user).prefetch_related("institutions")
 
     def get_serializer_class(self):
-        if self.request is not None and not self.request.user.is_authenticated:
-            return PublicActivitySerializer
         return ActivitySerializer
 
-    def list(self, request, *args, **kwargs):
-        return public_answer(self, request, lambda: super(ActivityViewSet, self).list(request, *args, **kwargs))
-
     def retrieve(self, request, *args, **kwargs):
-        return public_answer(self, request, lambda: self.answer(self.get_object()))
+        return self.answer(self.get_object())
 
     def answer(self, activity, status_code=200, **headers):
         response = Response(self.get_serializer(activity).data, status=status_code, headers=headers)
@@ -694,187 +618,9 @@ class SupportNetworkViewSet(PartnerViewSet):
     filterset_class = SupportNetworkFilter
 
 
-# GeoJSON for the public maps ---------------------------------------------------------
-
-
-class Geometry(serializers.Serializer):
-    type = serializers.CharField(help_text="`Point`, `Polygon` or `MultiPolygon`.")
-    coordinates = serializers.JSONField(help_text="GeoJSON positions, longitude first.")
-
-
-class RegionProperties(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    inei_code = serializers.CharField()
-    in_campaign = serializers.BooleanField()
-    approved_activities = PublicCountField()
-    participants_total = PublicCountField()
-
-
-class RegionFeature(serializers.Serializer):
-    type = serializers.CharField(help_text="Always `Feature`.")
-    geometry = Geometry(help_text="The boundary when one is loaded, else a Point at the region's capital.")
-    properties = RegionProperties()
-
-
-class RegionFeatureCollection(serializers.Serializer):
-    type = serializers.CharField(help_text="Always `FeatureCollection`.")
-    features = RegionFeature(many=True)
-
-
-class ActivityProperties(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    region = serializers.IntegerField()
-    region_name = serializers.CharField()
-    objective_code = serializers.CharField()
-    service_name = serializers.CharField()
-    start_date = serializers.DateField()
-    participants_total = PublicCountField()
-
-
-class PointGeometry(serializers.Serializer):
-    type = serializers.CharField(help_text="Always `Point`.")
-    coordinates = serializers.ListField(
-        child=serializers.FloatField(), min_length=2, max_length=2, help_text="[longitude, latitude], two decimals."
-    )
-
-
-class ActivityFeature(serializers.Serializer):
-    type = serializers.CharField(help_text="Always `Feature`.")
-    geometry = PointGeometry()
-    properties = ActivityProperties()
-
-
-class ActivityFeatureCollection(serializers.Serializer):
-    type = serializers.CharField(help_text="Always `FeatureCollection`.")
-    truncated = serializers.BooleanField(help_text=f"True when more than {MAX_MAP_FEATURES} activities matched.")
-    features = ActivityFeature(many=True)
-
-
-def point(latitude, longitude):
-    return {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
-
-
-def feature(geometry, properties):
-    return {"type": "Feature", "geometry": geometry, "properties": properties}
-
-
-PARTICIPANTS_SUM = sum((F(name) for name in PARTICIPANT_FIELDS[1:]), F(PARTICIPANT_FIELDS[0]))
-
-
-class RegionMapView(APIView):
-    """Every region with its approved figures, whoever asks: the map is public."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(responses=RegionFeatureCollection)
-    def get(self, request):
-        return public_answer(self, request, self.collection)
-
-    def collection(self):
-        figures = {
-            row["region_id"]: row
-            for row in Activity.objects.approved()
-            .values("region_id")
-            .annotate(activities=Count("id"), participants=Sum(PARTICIPANTS_SUM))
-            .order_by()
-        }
-        features = [self.region_feature(region, figures.get(region.pk, {})) for region in Region.objects.all()]
-        return Response({"type": "FeatureCollection", "features": features})
-
-    @staticmethod
-    def region_feature(region, figures):
-        geometry = region.boundary or point(region.latitude, region.longitude)
-        properties = {
-            "id": region.pk,
-            "name": region.name,
-            "slug": region.slug,
-            "inei_code": region.inei_code,
-            "in_campaign": region.in_campaign,
-            "approved_activities": public_count_field(figures.get("activities", 0)),
-            "participants_total": public_count_field(figures.get("participants") or 0),
-        }
-        return feature(geometry, properties)
-
-
-class MapFilter(ActivityFilter):
-    """The list's filters that make sense on a map of approved activities."""
-
-    region = RegionFilter()
-    status = None
-
-    class Meta(ActivityFilter.Meta):
-        fields = ["region", "objective", "service", "start_date_from", "start_date_to"]
-
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        super().__init__(data, queryset, request=request, prefix=prefix, user=None)
-
-
-# drf-spectacular documents filters on lists only; this one document is not a list.
-MAP_PARAMETERS = [
-    OpenApiParameter("region", {"type": "string"}, description="A region's id or slug: `13` or `puno`."),
-    OpenApiParameter("objective", OpenApiTypes.INT, description="An objective's id."),
-    OpenApiParameter("service", OpenApiTypes.INT, description="A service's id."),
-    OpenApiParameter("start_date_from", OpenApiTypes.DATE, description="Started on or after this day."),
-    OpenApiParameter("start_date_to", OpenApiTypes.DATE, description="Started on or before this day."),
-]
-MAP_COLUMNS = (
-    "id", "title", "region_id", "region__name", "objective__code", "service__name", "service__name_en",
-    "start_date", "latitude", "longitude", *PARTICIPANT_FIELDS,
-)  # fmt: skip
-
-
-class ActivityMapView(APIView):
-    """Approved activities that have a point, newest first, whoever asks: the map is public.
-
-    One document, capped at MAX_MAP_FEATURES with a `truncated` flag, rather than pages: a
-    map needs every point at once, and a filter narrows a crowded one.
-    """
-
-    permission_classes = [AllowAny]
-    filterset_class = MapFilter
-
-    @extend_schema(responses=ActivityFeatureCollection, parameters=MAP_PARAMETERS)
-    def get(self, request):
-        return public_answer(self, request, self.collection)
-
-    def collection(self):
-        located = Activity.objects.approved().filter(latitude__isnull=False, longitude__isnull=False)
-        matching = DjangoFilterBackend().filter_queryset(self.request, located, self)
-        # One row past the cap says whether anything was left out.
-        rows = list(matching.values_list(*MAP_COLUMNS)[: MAX_MAP_FEATURES + 1])
-        english = (get_language() or "es").startswith("en")
-        features = [
-            self.activity_feature(dict(zip(MAP_COLUMNS, row, strict=True)), english) for row in rows[:MAX_MAP_FEATURES]
-        ]
-        return Response({"type": "FeatureCollection", "truncated": len(rows) > MAX_MAP_FEATURES, "features": features})
-
-    @staticmethod
-    def activity_feature(row, english):
-        geometry = point(public_coordinate(row["latitude"]), public_coordinate(row["longitude"]))
-        properties = {
-            "id": row["id"],
-            "title": row["title"],
-            "region": row["region_id"],
-            "region_name": row["region__name"],
-            "objective_code": row["objective__code"],
-            "service_name": (english and row["service__name_en"]) or row["service__name"],
-            "start_date": row["start_date"],
-            "participants_total": public_count_field(sum(row[name] for name in PARTICIPANT_FIELDS)),
-        }
-        return feature(geometry, properties)
-
-
 def register(router):
-    router.register("activities", ActivityViewSet, basename="activity")
+    # The activities route is publication.api's: the same viewset, answering anonymous callers from the
+    # public release. This module does not know about releases (apps depend downwards only).
     router.register("evidence", EvidenceViewSet, basename="evidence")
     router.register("institutions", InstitutionViewSet, basename="institution")
     router.register("support-networks", SupportNetworkViewSet, basename="support-network")
-
-
-urlpatterns = [
-    path("regions/geojson/", RegionMapView.as_view(), name="regions-geojson"),
-    path("activities/geojson/", ActivityMapView.as_view(), name="activities-geojson"),
-]

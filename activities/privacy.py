@@ -4,7 +4,8 @@ file about activities goes through these.
 - Only approved activities are public (`Activity.objects.approved()`).
 - Coordinates are rounded to two decimals (about 1 km), so a point never leads to a house.
 - A count from 1 to 4 is shown as "<5" (API: null with `suppressed: true`): small numbers of
-  children in a small place can identify them.
+  children in a small place can identify them. The public release (publication.protection)
+  applies it with everything else that keeps such a count from being worked out.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,21 +16,6 @@ COORDINATE_PLACES = Decimal("0.01")
 
 def is_suppressed(count):
     return count is not None and 0 < count < SMALL_COUNT_LIMIT
-
-
-def public_count(count):
-    """The count as the public may see it: None when it is suppressed."""
-    return None if is_suppressed(count) else count
-
-
-def public_count_field(count):
-    """The API's pair: {"value": n or None, "suppressed": bool}."""
-    return {"value": public_count(count), "suppressed": is_suppressed(count)}
-
-
-def public_count_text(count):
-    """For pages and CSV: "<5" for a suppressed count."""
-    return "<5" if is_suppressed(count) else str(count or 0)
 
 
 def public_coordinate(value):

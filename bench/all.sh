@@ -36,6 +36,7 @@ run bench/seed_demo.sh "$ACTIVITIES"
 run bench/http.sh "$ACTIVITIES"
 run bench/export_csv.sh "$ACTIVITIES"
 run bench/dashboard.sh "$ACTIVITIES"
+run bench/release.sh "$ACTIVITIES"
 
 .venv/bin/python - "$OUT" <<'PY'
 import re, sys

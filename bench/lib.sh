@@ -51,6 +51,10 @@ prepare_db() {
         # What autovacuum does soon after a bulk load: planner statistics and the visibility map.
         sql "VACUUM ANALYZE"
     fi
+    # The public pages and API read the latest public release: publish one when there is none.
+    if [ "$(sql "SELECT count(*) FROM publication_release")" = 0 ]; then
+        DATABASE_URL="$(db_url)" DJANGO_DEBUG=1 "$PYTHON" manage.py publish_release | tail -n 1
+    fi
 }
 
 # What a wrk run printed (wrk ... --latency > FILE), as "requests req/s p50_ms p99_ms max_ms

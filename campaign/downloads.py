@@ -1,40 +1,38 @@
-"""Open data: the public figures and the approved activities as CSV and GeoJSON.
+"""Open data: a public release as a Frictionless Data Package, GeoJSON and a DCAT catalogue.
 
-The same rule as the pages, because the files are made from the same selectors: approved only,
-points to two decimals, counts protected together (activities.disclosure) and written "<5" or "x"
-in CSV, and {"value": null, "suppressed": true} in GeoJSON, as the API does. No description, place
-name, person, email or evidence: a coordinator's free text could name someone despite the form's
-warning, and a count per activity beside the totals could be subtracted.
+The files are written from the release (publication.datapackage), never from the activities'
+counts: the same cells the pages show, hidden counts written "<5" or "x". The latest release is
+at /<lang>/datos-abiertos/<file>; every release, the latest included, also at
+/<lang>/datos-abiertos/publicaciones/<number>/<file> (or ?publicacion=<number>), for comparison.
+CSV files start with a byte order mark, so that spreadsheets read them as UTF-8 (Áncash, San Martín).
 """
 
 import csv
 import json
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.conf import settings
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from activities.disclosure import ALL
-from activities.models import PARTICIPANT_FIELDS
-from activities.privacy import public_coordinate
-from regions.models import Region
+from publication import datapackage
+from publication.cache import cached
+from publication.selectors import current_release, release_numbered
 
 from . import selectors
-from publication.cache import cached
 from .forms import ActivityFilterForm
 
 ROWS_PER_QUERY = 2000
 # A spreadsheet runs a cell that starts with one of these as a formula: titles are typed by people.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-AGGREGATE_COUNTS = ("activities", *PARTICIPANT_FIELDS, "participants", "families")
-ACTIVITY_COLUMNS = (
-    "id", "title", "region_slug", "region", "objective_code", "service_slug", "service", "start_date", "end_date",
-    "modality", "latitude", "longitude",
-)  # fmt: skip
 TEXT_COLUMNS = ("title", "region", "service")
 MAX_MAP_LIMIT = 5000
+BOM = "\ufeff"
+GEOJSON = "application/geo+json"
+JSON_LD = "application/ld+json"
+RELEASE_PARAMETER = "publicacion"
 
 
 class _Echo:
@@ -59,99 +57,72 @@ def _cell(column, value):
 
 
 def _csv_chunks(rows, size=500):
-    """The CSV text a few hundred rows at a time: one chunk per row would cost more than the rows."""
+    """The CSV text a few hundred rows at a time, after the byte order mark: one chunk per row
+    would cost more than the rows."""
     writer = csv.writer(_Echo())
-    chunk = []
+    chunk = [BOM]
     for row in rows:
         chunk.append(writer.writerow(row))
-        if len(chunk) == size:
+        if len(chunk) >= size:
             yield "".join(chunk)
             chunk = []
     if chunk:
         yield "".join(chunk)
 
 
-# Aggregates ---------------------------------------------------------------------------------
+def release_asked(request, number=None):
+    """The release a file is read from: the one in the path or in ?publicacion=, else the latest.
+    An unknown number is a 404; before the first release the latest is an empty one."""
+    number = number if number is not None else request.GET.get(RELEASE_PARAMETER)
+    if number in (None, ""):
+        return current_release()
+    try:
+        found = release_numbered(int(number))
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise Http404(_("No release has that number."))
+    return found
+
+
+def _filename(release, name):
+    return f"prevenir-para-proteger-{release.number}-{name}"
+
+
+# Tables ----------------------------------------------------------------------------------------
+
+
+@require_safe
+def table_csv(request, name, number=None):
+    """One of the package's tables (publication.datapackage.TABLES) as CSV."""
+    release = release_asked(request, number)
+    table = datapackage.table(release, name)
+    if table is None:
+        raise Http404(_("No such file."))
+    rows = cached(f"table:{release.number}:{name}", lambda: [table.header(), *table.rows()])
+    return _csv_response(rows, _filename(release, table.path))
 
 
 @require_safe
 def aggregates_csv(request):
-    """Region x objective, with every margin (an "all" row per region, per objective, and in total)."""
-    # A list, not a generator: 80 rows, built while the request's language is active.
-    return _csv_response(list(_aggregate_rows()), "prevenir-para-proteger-agregados.csv")
-
-
-def _aggregate_rows():
-    figures = selectors.public_figures()
-    yield ["region_slug", "region", "inei_code", "objective_code", *AGGREGATE_COUNTS]
-    regions = [(r.pk, r.slug, r.name, r.inei_code) for r in figures.regions] + [(ALL, "all", _("All regions"), "")]
-    objectives = [(o.pk, o.code) for o in figures.objectives] + [(ALL, "all")]
-    for region_pk, slug, name, code in regions:
-        for objective_pk, objective_code in objectives:
-            counts = _counts(figures, region_pk, objective_pk)
-            yield [slug, name, code, objective_code, *(counts[key].text for key in AGGREGATE_COUNTS)]
-
-
-def _counts(figures, region, objective):
-    totals = figures.totals(region, objective)
-    return {**totals, **{field: figures.participants.get(region, objective, field) for field in PARTICIPANT_FIELDS}}
+    """The former name of the figures by region and objective, kept for the links already out there."""
+    return table_csv(request, datapackage.RegionObjectiveTable.name)
 
 
 @require_safe
-def regions_geojson(request):
-    """Each region (boundary, or its capital when none is loaded) with its public totals."""
-    return JsonResponse(cached("regions-geojson", _regions_collection))
-
-
-def _regions_collection():
-    figures = selectors.public_figures()
-    boundaries = dict(Region.objects.values_list("pk", "boundary"))
-    features = []
-    for region, totals in figures.by_region():
-        geometry = boundaries.get(region.pk) or _point(region.latitude, region.longitude)
-        properties = {
-            "slug": region.slug,
-            "name": region.name,
-            "inei_code": region.inei_code,
-            "capital": region.capital,
-            "url": reverse("campaign:region", args=[region.slug]),
-            **{key: count.as_json() for key, count in totals.items()},
-        }
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _point(latitude, longitude):
-    return {"type": "Point", "coordinates": [float(public_coordinate(longitude)), float(public_coordinate(latitude))]}
+def regions_geojson(request, number=None):
+    """Each region (boundary, or its capital when none is loaded) with its totals as flat properties."""
+    release = release_asked(request, number)
+    collection = cached(f"regions-geojson:{release.number}", lambda: datapackage.region_features(release))
+    return JsonResponse(collection, content_type=GEOJSON, json_dumps_params={"ensure_ascii": False})
 
 
 # Activities ---------------------------------------------------------------------------------
 
 
-def _activities(request):
+def _activities(request, release):
     form = ActivityFilterForm(request.GET or None)
-    return selectors.public_activities(**form.filters()).values_list(
-        "pk", "title", "region__slug", "region__name", "objective__code", "service__slug", "service__name",
-        "service__name_en", "start_date", "end_date", "modality", "latitude", "longitude",
-    )  # fmt: skip
-
-
-def _activity_record(row, english):
-    pk, title, region_slug, region, objective, service_slug, service, service_en, start, end, modality, lat, lon = row
-    return {
-        "id": pk,
-        "title": title,
-        "region_slug": region_slug,
-        "region": region,
-        "objective_code": objective,
-        "service_slug": service_slug,
-        "service": (english and service_en) or service,
-        "start_date": start.isoformat(),
-        "end_date": end.isoformat(),
-        "modality": modality,
-        "latitude": public_coordinate(lat),
-        "longitude": public_coordinate(lon),
-    }
+    return selectors.public_activities(release, **form.filters()).values_list(*datapackage.ACTIVITY_VALUES)
 
 
 def _english(request):
@@ -159,13 +130,14 @@ def _english(request):
 
 
 @require_safe
-def activities_csv(request):
+def activities_csv(request, number=None):
+    release = release_asked(request, number)
     english = _english(request)
-    rows = (
-        [_cell(column, record[column]) for column in ACTIVITY_COLUMNS]
-        for record in (_activity_record(row, english) for row in _activities(request).iterator(ROWS_PER_QUERY))
-    )
-    return _csv_response(_with_header(ACTIVITY_COLUMNS, rows), "prevenir-para-proteger-actividades.csv")
+    columns = datapackage.ACTIVITY_COLUMNS
+    found = _activities(request, release).iterator(ROWS_PER_QUERY)
+    records = (datapackage.activity_record(row, english) for row in found)
+    rows = ([_cell(column, record[column]) for column in columns] for record in records)
+    return _csv_response(_with_header(columns, rows), _filename(release, "actividades.csv"))
 
 
 def _with_header(header, rows):
@@ -174,19 +146,20 @@ def _with_header(header, rows):
 
 
 @require_safe
-def activities_geojson(request):
+def activities_geojson(request, number=None):
     """Located activities as a FeatureCollection. `?limit=N` (at most 5000) keeps the newest N and says
     whether more matched (`truncated`), for the map; without it every activity streams out."""
-    activities = _activities(request).filter(latitude__isnull=False, longitude__isnull=False)
+    release = release_asked(request, number)
+    activities = _activities(request, release).filter(latitude__isnull=False, longitude__isnull=False)
     english = _english(request)
     limit = _limit(request)
     if limit is None:
         chunks = _geojson_chunks(_feature(row, english) for row in activities.iterator(ROWS_PER_QUERY))
-        return StreamingHttpResponse(chunks, content_type="application/geo+json")
+        return StreamingHttpResponse(chunks, content_type=GEOJSON)
     rows = list(activities[: limit + 1])
     features = [_feature(row, english) for row in rows[:limit]]
     collection = {"type": "FeatureCollection", "truncated": len(rows) > limit, "features": features}
-    return JsonResponse(collection, content_type="application/geo+json")
+    return JsonResponse(collection, content_type=GEOJSON)
 
 
 def _limit(request):
@@ -197,9 +170,9 @@ def _limit(request):
 
 
 def _feature(row, english):
-    record = _activity_record(row, english)
+    record = datapackage.activity_record(row, english)
     latitude, longitude = record.pop("latitude"), record.pop("longitude")
-    return {"type": "Feature", "geometry": _point(latitude, longitude), "properties": record}
+    return {"type": "Feature", "geometry": datapackage.point(latitude, longitude), "properties": record}
 
 
 def _geojson_chunks(features):
@@ -209,86 +182,68 @@ def _geojson_chunks(features):
     yield "]}"
 
 
-# The data dictionary ---------------------------------------------------------------------------
-
-COUNT_PRIVACY = gettext_lazy("1 to 4 is <5; x when hidden so that a small count cannot be worked out")
-AGGREGATE_FIELDS = [
-    ("region_slug", gettext_lazy("The region's identifier; all for every region"), "", ""),
-    ("region", gettext_lazy("The region's name"), "", ""),
-    ("inei_code", gettext_lazy("The region's INEI ubigeo code"), "", ""),
-    ("objective_code", gettext_lazy("The specific objective, OE1 to OE4; all for every objective"), "", ""),
-    ("activities", gettext_lazy("Approved activities"), gettext_lazy("activities"), COUNT_PRIVACY),
-    ("girls", gettext_lazy("Girls aged 0 to 11 who took part"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("boys", gettext_lazy("Boys aged 0 to 11 who took part"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("adolescent_girls", gettext_lazy("Adolescent girls aged 12 to 17"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("adolescent_boys", gettext_lazy("Adolescent boys aged 12 to 17"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("women", gettext_lazy("Women aged 18 or more"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("men", gettext_lazy("Men aged 18 or more"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("participants", gettext_lazy("All participants: the six groups together"), gettext_lazy("people"), COUNT_PRIVACY),
-    ("families", gettext_lazy("Families reached"), gettext_lazy("families"), COUNT_PRIVACY),
-]
-REGION_FIELDS = [
-    ("slug", gettext_lazy("The region's identifier"), "", ""),
-    ("name", gettext_lazy("The region's name"), "", ""),
-    ("inei_code", gettext_lazy("The region's INEI ubigeo code"), "", ""),
-    ("capital", gettext_lazy("The region's capital"), "", ""),
-    ("url", gettext_lazy("The region's page on this site"), "", ""),
-    *(field for field in AGGREGATE_FIELDS if field[0] in ("activities", "participants", "families")),
-]
-ROUNDED = gettext_lazy("Rounded to two decimals, about 1 km")
-ACTIVITY_FIELDS = [
-    ("id", gettext_lazy("The activity's number in the portal"), "", ""),
-    ("title", gettext_lazy("The activity's title"), "", gettext_lazy("No description or place name is published")),
-    ("region_slug", gettext_lazy("The region's identifier"), "", ""),
-    ("region", gettext_lazy("The region's name"), "", ""),
-    ("objective_code", gettext_lazy("The specific objective, OE1 to OE4"), "", ""),
-    ("service_slug", gettext_lazy("The service's identifier"), "", ""),
-    ("service", gettext_lazy("The service that delivered it"), "", ""),
-    ("start_date", gettext_lazy("First day"), gettext_lazy("date, YYYY-MM-DD"), ""),
-    ("end_date", gettext_lazy("Last day"), gettext_lazy("date, YYYY-MM-DD"), ""),
-    ("modality", gettext_lazy("in_person or virtual"), "", ""),
-    ("latitude", gettext_lazy("Latitude, south negative; empty when not given"), gettext_lazy("degrees"), ROUNDED),
-    ("longitude", gettext_lazy("Longitude, west negative; empty when not given"), gettext_lazy("degrees"), ROUNDED),
-]
+# The package and the catalogue --------------------------------------------------------------------
 
 
-def files():
-    """The downloads the open data page lists, each with its data dictionary."""
-    return [
-        _file(
-            "agregados.csv", "CSV", "campaign:aggregates-csv", _("Figures by region and objective"),
-            _("Approved activities, participants by sex and age group, and families, for each region and objective, "
-              "with the totals of each region, each objective and the country."),
-            AGGREGATE_FIELDS,
-        ),
-        _file(
-            "regiones.geojson", "GeoJSON", "campaign:regions-geojson", _("Regions with their figures"),
-            _("Each region's boundary (or its capital) with its approved activities, participants and families; "
-              "each count is {\"value\": n, \"suppressed\": false}, or a null value when it is hidden."),
-            REGION_FIELDS,
-        ),
-        _file(
-            "actividades.csv", "CSV", "campaign:activities-csv", _("Approved activities"),
-            _("One row per approved activity: what, when, where (to about 1 km) and under which objective and "
-              "service. Filter with ?region=, ?objective= and ?service= as on the map."),
-            ACTIVITY_FIELDS,
-        ),
-        _file(
-            "actividades.geojson", "GeoJSON", "campaign:activities-geojson", _("Approved activities on a map"),
-            _("The approved activities that have a point, as GeoJSON points with the same properties as the CSV."),
-            ACTIVITY_FIELDS,
-        ),
-    ]  # fmt: skip
+def _not_published():
+    return JsonResponse({"detail": _("The figures are not published yet.")}, status=404)
 
 
-def _file(name, file_format, url_name, title, about, fields):
-    return {
-        "name": name,
-        "format": file_format,
-        "url": reverse(url_name),
-        "title": title,
-        "about": about,
-        "fields": [
-            {"name": f, "meaning": meaning, "unit": unit, "privacy": privacy} for f, meaning, unit, privacy in fields
-        ],
-    }
+@require_safe
+def package_json(request, number=None):
+    """The Data Package descriptor. The latest's resources point into its release's own folder,
+    so that a descriptor read before the next release still names its own files."""
+    release = release_asked(request, number)
+    if not release:
+        return _not_published()
+    prefix = "" if number is not None else f"publicaciones/{release.number}/"
+    descriptor = datapackage.package(release, prefix=prefix, homepage=_absolute(reverse("campaign:open-data")))
+    return JsonResponse(descriptor, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+@require_safe
+def catalogue_jsonld(request):
+    """A DCAT catalogue of the latest release, for national open-data portals to harvest."""
+    release = current_release()
+    if not release:
+        return _not_published()
+    package_url = _absolute(reverse("campaign:release-package", args=[release.number]))
+    catalogue = datapackage.catalogue(
+        release,
+        package_url=package_url,
+        files_url=package_url.rsplit("/", 1)[0] + "/",
+        homepage=_absolute(reverse("campaign:open-data")),
+        language=get_language() or settings.LANGUAGE_CODE,
+    )
+    return JsonResponse(catalogue, content_type=JSON_LD, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+def _absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# The open data page's list ----------------------------------------------------------------------
+
+# The latest release's files by the package's paths: their own addresses, for people to download.
+LATEST_URLS = {
+    "actividades.csv": ("campaign:activities-csv", ()),
+    "regiones.geojson": ("campaign:regions-geojson", ()),
+    "actividades.geojson": ("campaign:activities-geojson", ()),
+}
+
+
+def files(release):
+    """The package's files as the open data page lists them, each with its data dictionary
+    generated from its Table Schema (or, for the GeoJSON, from the same field descriptions)."""
+    listed = []
+    for resource in datapackage.resources(release):
+        path = resource["path"]
+        name, args = LATEST_URLS.get(path, ("campaign:table-csv", (path.removesuffix(".csv"),)))
+        if "schema" in resource:
+            fields = resource["schema"]["fields"]
+        elif path == "regiones.geojson":
+            fields = datapackage.region_property_fields()
+        else:
+            fields = [f for f in datapackage.activity_fields() if f["name"] not in ("latitude", "longitude")]
+        listed.append({**resource, "url": reverse(name, args=args), "fields": fields})
+    return listed

@@ -9,19 +9,28 @@ from django.utils import translation
 from django.views.decorators.http import require_safe
 
 from programs.models import Objective, Program
+from publication.cache import cached
+from publication.selectors import current_release
 from regions.models import Region
 
-from publication.cache import cached
 from .models import News
 
-PAGES = ("home", "help", "regions", "objectives", "programs", "map", "statistics", "open-data", "news")
+PAGES = ("home", "help", "regions", "objectives", "programs", "map", "statistics", "open-data", "releases", "news")
+# The pages whose figures or lists come from the public release: they change when a release is published.
+FROM_RELEASE = {"home", "regions", "region", "objectives", "objective", "map", "statistics", "open-data", "releases"}
 
 
 def public_pages():
-    """(url name, args, last modified or None) for every page the sitemap lists."""
-    yield from ((name, (), None) for name in PAGES)
-    yield from (("region", (slug,), None) for slug in Region.objects.values_list("slug", flat=True))
-    yield from (("objective", (code.lower(),), None) for code in Objective.objects.values_list("code", flat=True))
+    """(url name, args, last modified or None) for every page the sitemap lists; a page of figures
+    changed when the latest release was built."""
+    built_at = current_release().built_at
+
+    def dated(name):
+        return built_at if name in FROM_RELEASE else None
+
+    yield from ((name, (), dated(name)) for name in PAGES)
+    yield from (("region", (slug,), built_at) for slug in Region.objects.values_list("slug", flat=True))
+    yield from (("objective", (code.lower(),), built_at) for code in Objective.objects.values_list("code", flat=True))
     yield from (("program", (slug,), None) for slug in Program.objects.values_list("slug", flat=True))
     for slug, updated in News.objects.published().values_list("slug", "updated_at"):
         yield "news-detail", (slug,), updated

@@ -4,9 +4,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from activities.models import Activity, ActivityTransition, Institution, SupportNetwork
 from programs.models import Indicator, Objective, Program, Service, Target
+from publication.cache import bump_after_commit
 from regions.models import Region
 
-from publication.cache import bump_after_commit
 from .models import News
 
 APPROVED = Activity.Status.APPROVED

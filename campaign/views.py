@@ -1,26 +1,32 @@
 """The public site: Spanish first, readable without script, cheap on a phone.
 
 Every page is cached whole for anonymous visitors (publication.cache.public_page) and reads its
-figures from campaign.selectors, which applies the public privacy rule and the complementary
-suppression of activities.disclosure. Each view names its page (`title`, `description`) for the
-head, Open Graph and the sitemap.
+figures and lists from the latest public release (campaign.selectors over publication.selectors):
+nothing here counts activities. Every page says which release it shows (release_context). Each
+view names its page (`title`, `description`) for the head, Open Graph and the sitemap.
 """
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from activities.privacy import public_coordinate
 from programs.models import Objective, Program
+from publication import datapackage
+from publication.cache import public_page
+from publication.datapackage import ordered_objectives
+from publication.selectors import releases as release_history
 from regions.models import Region
 from reports.charts import bar_chart
 
 from . import content, downloads, selectors
-from publication.cache import public_page
 from .forms import ActivityFilterForm
 from .maps import region_map, regions_map
 from .models import News
@@ -31,25 +37,45 @@ NEWS_PAGE_SIZE = 10
 MAP_LIMIT = 2000
 
 
+CUT_OFF_FORMATS = {"en": "j F Y"}  # 30 November 2026; Spanish and the default: 30/11/2026
+
+
 def page(request, template, title, description="", **context):
-    return render(request, template, {"title": title, "description": description, **context})
+    release = context.pop("release", None) or selectors.release()
+    return render(
+        request,
+        template,
+        {"title": title, "description": description, **release_context(release), **context},
+    )
+
+
+def release_context(release):
+    """Which release a page shows, for the line every page carries."""
+    if not release:
+        note = _("The figures are not published yet: the first release is being prepared.")
+        return {"release": release, "release_note": note}
+    language = (get_language() or "es").split("-")[0]
+    cut_off = date_format(timezone.localtime(release.cut_off), CUT_OFF_FORMATS.get(language, "d/m/Y"))
+    note = _("Figures as of %(date)s (release no. %(number)s)") % {"date": cut_off, "number": release.number}
+    return {"release": release, "release_note": note}
 
 
 @require_safe
 @public_page
 def home(request):
-    figures = selectors.public_figures()
-    regions = [(region, totals) for region, totals in figures.by_region() if region.in_campaign]
+    release = selectors.release()
+    regions = [(region, totals) for region, totals in selectors.by_region(release) if region.in_campaign]
     return page(
         request,
         "campaign/home.html",
         _("Prevent to Protect"),
         _("Girls, boys and adolescents free of violence"),
+        release=release,
         about=content.in_language(content.ABOUT),
         forms_of_violence=content.in_language(content.FORMS_OF_VIOLENCE),
         **_context_figures(),
-        objectives=figures.objectives,
-        headline=selectors.headline(),
+        objectives=ordered_objectives(),
+        headline=selectors.headline(release),
         regions=regions,
         regions_svg=_regions_svg(regions),
         news=selectors.latest_news(),
@@ -81,47 +107,53 @@ def get_help(request):
 @require_safe
 @public_page
 def region_list(request):
-    figures = selectors.public_figures()
-    rows = figures.by_region()
+    release = selectors.release()
+    rows = selectors.by_region(release)
     return page(
         request,
         "campaign/region_list.html",
         _("Regions"),
         _("The regions where the campaign works, with their approved activities."),
+        release=release,
         regions_svg=_regions_svg(rows),
-        rows=[(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in rows],
-        total=figures.totals(),
+        rows=_region_rows(rows),
+        total=selectors.totals(release),
     )
+
+
+def _region_rows(rows):
+    return [(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in rows]
 
 
 @require_safe
 @public_page
 def region_detail(request, slug):
     region = get_object_or_404(Region, slug=slug)
-    figures = selectors.public_figures()
-    points = selectors.region_points(region)
+    release = selectors.release()
+    points = selectors.region_points(release, region)
     return page(
         request,
         "campaign/region_detail.html",
         region.name,
         _("The campaign in %(region)s: approved activities, figures by objective, services and partners.")
         % {"region": region.name},
+        release=release,
         region=region,
         points=points,
         region_svg=region_map(region, points),
-        rows=_objective_rows(figures, region),
-        total=figures.totals(region),
-        sex_age=figures.by_sex_age(region),
-        latest=selectors.latest_activities(region),
-        services=selectors.active_services(region),
+        rows=_objective_rows(release, region),
+        total=selectors.totals(release, region),
+        sex_age=selectors.by_sex_age(release, region),
+        latest=selectors.latest_activities(release, region),
+        services=selectors.active_services(release, region),
         institutions=selectors.actuemos_ya_institutions(region),
     )
 
 
-def _objective_rows(figures, region=None):
+def _objective_rows(release, region=None):
     return [
         (reverse("campaign:objective", args=[o.code.lower()]), f"{o.code}", totals)
-        for o, totals in figures.by_objective(region)
+        for o, totals in selectors.by_objective(release, region)
     ]
 
 
@@ -131,12 +163,14 @@ def _objective_rows(figures, region=None):
 @require_safe
 @public_page
 def objective_list(request):
+    release = selectors.release()
     return page(
         request,
         "campaign/objective_list.html",
         _("Objectives"),
         _("The campaign's four specific objectives and the results it expects."),
-        rows=selectors.public_figures().by_objective(),
+        release=release,
+        rows=selectors.by_objective(release),
     )
 
 
@@ -144,20 +178,20 @@ def objective_list(request):
 @public_page
 def objective_detail(request, code):
     objective = get_object_or_404(Objective, code=code.upper())
-    figures = selectors.public_figures()
-    progress, year = selectors.national_progress(objective)
-    rows = figures.by_region(objective)
+    release = selectors.release()
+    progress, year = selectors.national_progress(release, objective)
     return page(
         request,
         "campaign/objective_detail.html",
         f"{objective.code}: {objective.localized('title')}",
         objective.localized("expected_result"),
+        release=release,
         objective=objective,
         services=objective.services.select_related("program"),
         progress=progress,
         year=year,
-        rows=[(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in rows],
-        total=figures.totals(objective=objective),
+        rows=_region_rows(selectors.by_region(release, objective)),
+        total=selectors.totals(release, objective=objective),
     )
 
 
@@ -193,22 +227,25 @@ def program_detail(request, slug):
 @require_safe
 @public_page
 def activity_map(request):
+    release = selectors.release()
     form = ActivityFilterForm(request.GET or None)
-    filters = form.filters()
     number = _page_number(request)
-    window = list(selectors.public_activities(**filters)[(number - 1) * LIST_SIZE : number * LIST_SIZE + 1])
-    activities = window[:LIST_SIZE]
-    for activity in activities:
+    activities = selectors.public_activities(release, **form.filters())
+    window = list(activities[(number - 1) * LIST_SIZE : number * LIST_SIZE + 1])
+    shown = window[:LIST_SIZE]
+    for activity in shown:
         activity.public_point = _public_point(activity)
     return page(
         request,
         "campaign/map.html",
         _("Map of activities"),
         _("Every approved activity of the campaign, by objective and service, on a map and in a list."),
+        release=release,
         form=form,
         tiles=settings.LEAFLET_CONFIG.get("TILES") or "",
         map_limit=MAP_LIMIT,
-        activities=activities,
+        activity_count=activities.count(),
+        activities=shown,
         first_number=(number - 1) * LIST_SIZE + 1,
         previous_url=_page_url(request, number - 1) if number > 1 else "",
         next_url=_page_url(request, number + 1) if len(window) > LIST_SIZE else "",
@@ -240,30 +277,40 @@ def _public_point(activity):
 @require_safe
 @public_page
 def statistics(request):
-    figures = selectors.public_figures()
-    regions = figures.by_region()
-    sex_age = figures.by_sex_age()
-    months, month_totals = selectors.month_rows()
+    release = selectors.release()
+    regions = selectors.by_region(release)
+    sex_age = selectors.by_sex_age(release)
+    years, quarters, months = (selectors.period_rows(release, level) for level in ("year", "quarter", "month"))
     return page(
         request,
         "campaign/statistics.html",
         _("Statistics"),
-        _("Participants by sex and age group, by region, by objective and by month, from approved activities."),
-        total=figures.totals(),
+        _("Participants by sex and age group, by region, by objective and by period, from approved activities."),
+        release=release,
+        total=selectors.totals(release),
         sex_age=sex_age,
         sex_age_chart=_chart(
             [(row["label"], row["count"]) for row in sex_age], _("Participants by sex and age group"), "chart-sex-age"
         ),
-        region_rows=[(reverse("campaign:region", args=[r.slug]), r.name, totals) for r, totals in regions],
+        region_rows=_region_rows(regions),
         region_chart=_chart(
             [(r.name, totals["participants"]) for r, totals in regions], _("Participants by region"), "chart-region"
         ),
-        objective_rows=_objective_rows(figures),
-        months=months,
-        month_totals=month_totals,
-        month_chart=_chart(
-            [(row["label"], row["participants"]) for row in months], _("Participants by month"), "chart-month"
-        ),
+        objective_rows=_objective_rows(release),
+        period_tables=[
+            (_("By year"), _("Year"), _("Approved activities by year of start"), "year", years, ""),
+            (_("By quarter"), _("Quarter"), _("Approved activities by quarter of start"), "quarter", quarters, ""),
+            (
+                _("By month"),
+                _("Month"),
+                _("Approved activities by month of start"),
+                "month",
+                months,
+                _chart(
+                    [(row["label"], row["participants"]) for row in months], _("Participants by month"), "chart-month"
+                ),
+            ),
+        ],  # fmt: skip
         **_context_figures(),
     )
 
@@ -304,10 +351,48 @@ def news_detail(request, slug):
 @require_safe
 @public_page
 def open_data(request):
+    release = selectors.release()
     return page(
         request,
         "campaign/open_data.html",
         _("Open data"),
         _("The campaign's public figures and approved activities as CSV and GeoJSON, with a data dictionary."),
-        files=downloads.files(),
+        release=release,
+        files=downloads.files(release),
     )
+
+
+@require_safe
+@public_page
+def release_list(request):
+    """Every release, newest first, with its own files: the figures as they were, for comparison."""
+    rows = [
+        {
+            "release": release,
+            "package": reverse("campaign:release-package", args=[release.number]),
+            "files": [
+                (path, _release_file_url(release.number, path))
+                for path in [f"{table.name}.csv" for table in datapackage.TABLES] + list(RELEASE_FILES)
+            ],
+        }
+        for release in release_history()
+    ]
+    return page(
+        request,
+        "campaign/release_list.html",
+        _("Previous releases"),
+        _("Every publication of the campaign's figures, with its cut-off and its files, to compare them."),
+        rows=rows,
+    )
+
+
+RELEASE_FILES = {
+    "actividades.csv": "campaign:release-activities-csv",
+    "regiones.geojson": "campaign:release-regions-geojson",
+}
+
+
+def _release_file_url(number, path):
+    if path in RELEASE_FILES:
+        return reverse(RELEASE_FILES[path], args=[number])
+    return reverse("campaign:release-table-csv", args=[number, path.removesuffix(".csv")])

@@ -13,7 +13,8 @@ from django.utils.module_loading import module_has_submodule
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-API_APPS = ("accounts", "regions", "programs", "activities", "reports")
+# In the order of their dependencies: publication (the public release) reads all the others.
+API_APPS = ("accounts", "regions", "programs", "activities", "reports", "publication")
 
 router = DefaultRouter()
 extra_routes = []

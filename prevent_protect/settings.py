@@ -224,7 +224,14 @@ REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
 # Run by `celery -A prevent_protect beat`, in Lima time (CELERY_TIMEZONE): the sweep re-queues
 # stuck and lost reports, the purge deletes expired ones, and on the first of each month last
 # month's progress reports are queued for every region and the nation.
+# The public release: figures go public on this schedule (a crontab line, Lima time), not on
+# every approval, so that no single approval shows as a difference between two releases.
+PUBLIC_RELEASE_SCHEDULE = env("PUBLIC_RELEASE_SCHEDULE", "0 0 * * *")
 CELERY_BEAT_SCHEDULE = {
+    "publish-release": {
+        "task": "publication.publish_release",
+        "schedule": crontab.from_string(PUBLIC_RELEASE_SCHEDULE),
+    },
     "sweep-reports": {"task": "reports.sweep_reports", "schedule": 5 * 60.0},
     "purge-expired-reports": {"task": "reports.purge_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "monthly-reports": {

@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("panel/reports/", include("reports.urls")),
     path("panel/dashboard/", include("reports.dashboard_urls")),
     path("panel/targets/", include("programs.urls")),
+    path("panel/releases/", include("publication.urls")),
     path("panel/", include("activities.urls")),
     path("", include("campaign.urls")),
 )

@@ -24,26 +24,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 
-from activities.disclosure import COMPLEMENT, SMALL, _protect_lines
+from activities.disclosure import COMPLEMENT, SMALL, protect_lines
 from activities.privacy import SMALL_COUNT_LIMIT
 
 from .tables import PROTECTED, SEX_AGE, lines, membership
 
 GROUPS = {"people": (*SEX_AGE, "participants"), "families": ("families",)}
 EPSILON = 1e-6
+UNBOUNDED = 3  # HiGHS's status when nothing bounds the target: as safe as it gets
 
 
 @dataclass
 class State:
-    """A release as the next one needs it: its atoms, their true counts, what it hid, and which
-    activities (id, version) each atom held."""
+    """A release as the next one needs it: its atoms, their true counts, what it hid, which
+    activities (id, version) each atom held, and each figure's value the last time it was shown."""
 
     atoms: list
     values: dict  # measure -> list of true values, one per atom
     hidden: dict  # (cell key, measure) -> SMALL or COMPLEMENT
     members: dict = field(default_factory=dict)  # activity id -> (version, atom index)
+    last_shown: dict = field(default_factory=dict)  # (cell key, measure) -> value, over every release so far
 
     def cells(self):
         return membership(self.atoms)
@@ -53,17 +55,52 @@ class State:
 
 
 def protect(current, previous=None):
-    """The cells of `current` (a State without `hidden`) to hide: {(cell key, measure): SMALL or COMPLEMENT}."""
+    """The cells of `current` (a State without `hidden`) to hide: {(cell key, measure): SMALL or COMPLEMENT}.
+    Also fills `current.last_shown` for the release after it."""
     cells = current.cells()
     hidden = {}
     for measure in PROTECTED:
         for key, atoms in cells.items():
             if 0 < current.value(atoms, measure) < SMALL_COUNT_LIMIT:
                 hidden[(key, measure)] = SMALL
+    guarded = _across_releases(current, cells, previous, hidden) if previous is not None else []
     _by_lines(current, cells, hidden)
     for group in GROUPS.values():
-        Audit(group, current, cells, hidden, previous).run()
+        Audit(group, current, cells, hidden, previous, guarded).run()
+    current.last_shown = {**(previous.last_shown if previous else {})}
+    for key, atoms in cells.items():
+        for measure in PROTECTED:
+            if (key, measure) not in hidden:
+                current.last_shown[(key, measure)] = current.value(atoms, measure)
     return hidden
+
+
+def _across_releases(current, cells, previous, hidden):
+    """What the releases before this one decide. A cell whose activities did not change keeps the
+    previous release's status, so that a release with nothing new repeats the last one instead of
+    showing what it hid. A cell that changed is hidden when it differs by 1 to 4 from the value it
+    had when it was last shown, in any earlier release: those cells are returned, to be audited
+    like small ones."""
+    changed = Units.changed_atoms(current, previous)
+    previous_cells = previous.cells()
+    guarded = []
+    for key, atoms in cells.items():
+        before = previous_cells.get(key, [])
+        if not any(current.atoms[i] in changed for i in atoms) and not any(
+            previous.atoms[i] in changed for i in before
+        ):
+            for measure in PROTECTED:
+                if (key, measure) in previous.hidden:
+                    hidden.setdefault((key, measure), previous.hidden[(key, measure)])
+            continue
+        for measure in PROTECTED:
+            last = previous.last_shown.get((key, measure))
+            if (key, measure) in hidden or last is None:
+                continue
+            if 0 < abs(current.value(atoms, measure) - last) < SMALL_COUNT_LIMIT:
+                hidden[(key, measure)] = COMPLEMENT
+                guarded.append((key, measure))
+    return guarded
 
 
 def _by_lines(current, cells, hidden):
@@ -73,7 +110,7 @@ def _by_lines(current, cells, hidden):
     structure = lines(cells)
     groups = [[positions[(key, m)] for m in (*SEX_AGE, "participants")] for key in cells]
     groups += [[positions[(key, m)] for key in line] for line in structure for m in PROTECTED]
-    found = _protect_lines(values, groups, {positions[cell] for cell in hidden})
+    found = protect_lines(values, groups, {positions[cell] for cell in hidden})
     for cell, position in positions.items():
         if position in found and cell not in hidden:
             hidden[cell] = COMPLEMENT
@@ -82,25 +119,31 @@ def _by_lines(current, cells, hidden):
 class Audit:
     """The attacker's linear programs for one group of measures (people by sex and age, or families)."""
 
-    def __init__(self, measures, current, cells, hidden, previous):
+    def __init__(self, measures, current, cells, hidden, previous, guarded=()):
         self.measures, self.hidden = measures, hidden
         self.fields = [m for m in measures if m in SEX_AGE] or list(measures)
         self.units = Units(current, previous)
-        self.rows = []  # (form, value, state, cell or None when the row is the previous release's)
+        self.forms, self.values, self.states, self.cells = [], [], [], []
         self._add_rows(current, cells, "current", hidden, mine=True)
-        self.targets = [form for form, value, state, _ in self.rows if state == SMALL]
+        mine = {cell: i for i, cell in enumerate(self.cells)}
+        self.targets = [self.forms[i] for i, state in enumerate(self.states) if state == SMALL]
+        self.targets += [self.forms[mine[cell]] for cell in guarded if cell[1] in measures]
         if previous is not None:
             previous_cells = previous.cells()
+            first = len(self.forms)
             self._add_rows(previous, previous_cells, "previous", previous.hidden, mine=False)
-            self.targets += [form for form, _, state, mine in self.rows[len(cells) * len(measures) :] if state == SMALL]
+            self.targets += [self.forms[i] for i in range(first, len(self.forms)) if self.states[i] == SMALL]
             self.targets += self._differences(current, cells, previous, previous_cells)
+        self.size = self.units.count * len(self.fields)
+        self.matrix = _matrix(self.forms, self.size)
 
     def _add_rows(self, state, cells, side, hidden, *, mine):
         for key, atoms in cells.items():
             for measure in self.measures:
-                form = self._form(atoms, measure, side)
-                status = hidden.get((key, measure), "")
-                self.rows.append((form, state.value(atoms, measure), status, (key, measure) if mine else None))
+                self.forms.append(self._form(atoms, measure, side))
+                self.values.append(state.value(atoms, measure))
+                self.states.append(hidden.get((key, measure), ""))
+                self.cells.append((key, measure) if mine else None)
 
     def _form(self, atoms, measure, side):
         form = defaultdict(int)
@@ -129,25 +172,26 @@ class Audit:
         for target in self.targets:
             while True:
                 low, high, binding = self.bounds(target)
-                if math.floor(high + EPSILON) - math.ceil(low - EPSILON) >= 1:
+                if not _pinned(low, high):
                     break
                 row = self._to_hide(binding, target)
                 if row is None:
                     raise RuntimeError("A hidden figure is pinned by what earlier releases published.")
-                form, value, _, cell = self.rows[row]
-                self.rows[row] = (form, value, COMPLEMENT, cell)
-                self.hidden[cell] = COMPLEMENT
+                self.states[row] = COMPLEMENT
+                self.hidden[self.cells[row]] = COMPLEMENT
 
     def bounds(self, target):
-        """The least and greatest value the target can take, and the rows that bind either."""
-        size = self.units.count * len(self.fields)
-        equal = [i for i, row in enumerate(self.rows) if not row[2]]
-        small = [i for i, row in enumerate(self.rows) if row[2] == SMALL]
-        a_eq, b_eq = self._matrix(equal, size), [self.rows[i][1] for i in equal]
-        a_small = self._matrix(small, size)
-        a_ub = _stack(a_small, -a_small) if small else None
-        b_ub = [SMALL_COUNT_LIMIT - 1] * len(small) + [-1] * len(small) if small else None
-        objective = np.zeros(size)
+        """The least and greatest value the target can take (inf when nothing bounds it), and the
+        rows that bind either."""
+        equal = np.array([i for i, state in enumerate(self.states) if not state], dtype=int)
+        small = np.array([i for i, state in enumerate(self.states) if state == SMALL], dtype=int)
+        a_ub = b_ub = None
+        if len(small):
+            a_ub = vstack([self.matrix[small], -self.matrix[small]]).tocsr()
+            b_ub = [SMALL_COUNT_LIMIT - 1] * len(small) + [-1] * len(small)
+        a_eq = self.matrix[equal] if len(equal) else None
+        b_eq = [self.values[i] for i in equal] if len(equal) else None
+        objective = np.zeros(self.size)
         for variable, weight in target.items():
             objective[variable] = weight
         ends, binding = [], set()
@@ -155,34 +199,41 @@ class Audit:
             result = linprog(
                 sign * objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
             )
+            if result.status == UNBOUNDED:
+                ends.append(-sign * math.inf)
+                continue
             if result.status != 0:
                 raise RuntimeError(f"The release's own figures have no solution: {result.message}")
             ends.append(sign * result.fun)
-            binding |= {equal[i] for i, dual in enumerate(result.eqlin.marginals) if abs(dual) > EPSILON}
+            if a_eq is not None:
+                binding |= {int(equal[i]) for i, dual in enumerate(result.eqlin.marginals) if abs(dual) > EPSILON}
         return ends[0], ends[1], binding
-
-    def _matrix(self, rows, size):
-        data, indices, pointers = [], [], [0]
-        for i in rows:
-            form = self.rows[i][0]
-            indices += list(form)
-            data += list(form.values())
-            pointers.append(len(indices))
-        return csr_matrix((data, indices, pointers), shape=(len(rows), size))
 
     def _to_hide(self, binding, target):
         """The shown row of this release to hide: a binding one, the smallest (it tells least);
         failing that, the smallest shown one that shares an unknown with the target."""
-        mine = [i for i in binding if self.rows[i][3] is not None]
+        mine = [i for i in binding if self.cells[i] is not None]
         if not mine:
-            mine = [i for i, row in enumerate(self.rows) if row[3] and not row[2] and target.keys() & row[0].keys()]
-        return min(mine, key=lambda i: (self.rows[i][1], len(self.rows[i][0]), i), default=None)
+            mine = [
+                i
+                for i, cell in enumerate(self.cells)
+                if cell and not self.states[i] and target.keys() & self.forms[i].keys()
+            ]
+        return min(mine, key=lambda i: (self.values[i], len(self.forms[i]), i), default=None)
 
 
-def _stack(top, bottom):
-    from scipy.sparse import vstack
+def _pinned(low, high):
+    """Fewer than two whole numbers lie between the bounds."""
+    return math.isfinite(high) and math.floor(high + EPSILON) - math.ceil(low - EPSILON) < 1
 
-    return vstack([top, bottom]).tocsr()
+
+def _matrix(forms, size):
+    data, indices, pointers = [], [], [0]
+    for form in forms:
+        indices += list(form)
+        data += list(form.values())
+        pointers.append(len(indices))
+    return csr_matrix((data, indices, pointers), shape=(len(forms), size))
 
 
 class Units:
@@ -200,12 +251,12 @@ class Units:
         for i, atom in enumerate(current.atoms):
             units = []
             if kept[atom]:
-                units.append(shared.setdefault(atom, self._new()))
+                units.append(self._shared(shared, atom))
             if gained[atom]:
                 units.append(self._new())
             self.current[i] = units
         for i, atom in enumerate(previous.atoms):
-            units = [shared.setdefault(atom, self._new())] if kept[atom] else []
+            units = [self._shared(shared, atom)] if kept[atom] else []
             if lost[atom]:
                 units.append(self._new())
             self.previous[i] = units
@@ -213,6 +264,17 @@ class Units:
     def _new(self):
         self.count += 1
         return self.count - 1
+
+    def _shared(self, shared, atom):
+        if atom not in shared:
+            shared[atom] = self._new()
+        return shared[atom]
+
+    @classmethod
+    def changed_atoms(cls, current, previous):
+        """The atoms whose activities (ids and versions) differ between the two releases."""
+        _, gained, lost = cls._compare(current, previous)
+        return {atom for atom, n in gained.items() if n} | {atom for atom, n in lost.items() if n}
 
     @staticmethod
     def _compare(current, previous):

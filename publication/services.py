@@ -123,6 +123,7 @@ def _private(state):
         "atoms": [[a.region, a.objective, a.service, a.month] for a in state.atoms],
         "values": state.values,
         "hidden": [[*key, measure, how] for (key, measure), how in state.hidden.items()],
+        "last_shown": [[*key, measure, value] for (key, measure), value in state.last_shown.items()],
     }
 
 
@@ -146,4 +147,7 @@ def stored_state(release):
         members = {
             int(i): (int(v), int(a)) for i, v, a in zip(arrays["ids"], arrays["versions"], arrays["atoms"], strict=True)
         }
-    return State(atoms=atoms, values=atoms_data.get("values", {}), hidden=hidden, members=members)
+    last_shown = {(tuple(row[:4]), row[4]): row[5] for row in atoms_data.get("last_shown", [])}
+    return State(
+        atoms=atoms, values=atoms_data.get("values", {}), hidden=hidden, members=members, last_shown=last_shown
+    )

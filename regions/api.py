@@ -1,5 +1,5 @@
 """The campaign's regions, read-only. Boundaries are heavy: the list says only whether a
-region has one, and the GeoJSON endpoint (activities.api) serves the shapes."""
+region has one, and the GeoJSON endpoint (publication.api) serves the shapes."""
 
 import django_filters
 from django import forms

@@ -1,270 +1,53 @@
-"""The public statistics endpoint, and the report jobs of staff and coordinators.
+"""The report jobs of staff and coordinators: exports and progress reports, exact and live.
 
-Statistics: figures over approved activities, for anyone.
-
-Every answer is public, whoever asks: every count goes through `selectors.public()`,
-so counts from 1 to 4 are null with `suppressed: true` for staff as for visitors.
-Staff see exact figures in the dashboard, which calls the selectors directly.
+The public statistics endpoint reads the public release, and so lives in publication.api.
 """
 
 from django.http import FileResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.views import APIView
 
 from accounts.api import RefuseUnknownFields
 from activities.api import IgnoreAccept
-from activities.models import PARTICIPANT_FIELDS, Activity
-from publication.cache import public_answer
+from activities.models import Activity
 from programs.models import Objective, Service
 from regions import access
 from regions.models import Region
 
-from . import selectors, services
+from . import services
 from .forms import FIRST_YEAR, PROGRESS_KINDS, pair_error, region_error, report_parameters
 from .models import Report
 from .views import filename as report_filename
 
-SEX_AGE = "sex_age"
-BY_CHOICES = (*selectors.BREAKDOWNS, SEX_AGE)
 # Above PostgreSQL's integer: such an "id" can only be a slug that looks like a number.
 MAX_ID = 2**31 - 1
 
 
-# --- The query -------------------------------------------------------------------------------
-
-
-def _find(queryset, value, field):
+def find_reference(queryset, value, field):
     """The object whose id, or `field`, is value; None when there is none."""
     if value.isascii() and value.isdigit():
         return queryset.filter(pk=int(value)).first() if int(value) <= MAX_ID else None
     return queryset.filter(**{field: value}).first()
 
 
-class StatisticsQuery(serializers.Serializer):
-    """Reads and checks the query string; unknown references and bad dates are refused by name."""
-
-    region = serializers.CharField(required=False)
-    objective = serializers.CharField(required=False)
-    service = serializers.CharField(required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-    by = serializers.ChoiceField(choices=BY_CHOICES, required=False)
-
-    def validate_region(self, value):
-        return _found(_find(Region.objects.all(), value, "slug__iexact"), _("No region has this id or slug."))
-
-    def validate_objective(self, value):
-        return _found(_find(Objective.objects.all(), value, "code__iexact"), _("No objective has this id or code."))
-
-    def validate_service(self, value):
-        return _found(_find(Service.objects.all(), value, "slug__iexact"), _("No service has this id or slug."))
-
-    def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": [_("Give a date_to on or after date_from.")]})
-        return attrs
-
-
 def _found(obj, message):
     if obj is None:
         raise serializers.ValidationError(message)
     return obj
-
-
-# --- The answer (for the schema; the view builds the same shape from the selectors) -----------
-
-
-class StatisticsCount(serializers.Serializer):
-    value = serializers.IntegerField(
-        allow_null=True, min_value=0, help_text="The count; null when it is from 1 to 4 (suppressed)."
-    )
-    suppressed = serializers.BooleanField(help_text="True when the count is from 1 to 4 and so is not shown.")
-
-
-class StatisticsRowCounts(serializers.Serializer):
-    activities = StatisticsCount(help_text="Approved activities.")
-    girls = StatisticsCount()
-    boys = StatisticsCount()
-    adolescent_girls = StatisticsCount()
-    adolescent_boys = StatisticsCount()
-    women = StatisticsCount()
-    men = StatisticsCount()
-    participants = StatisticsCount(help_text="The sum of the six participant counts.")
-    families = StatisticsCount(help_text="Families reached.")
-
-
-class StatisticsTotals(StatisticsRowCounts):
-    networks = StatisticsCount(help_text="Distinct support networks named by the activities.")
-    institutions = StatisticsCount(help_text="Distinct partner institutions named by the activities.")
-    network_leaders = StatisticsCount(help_text="Leaders of those support networks, each network counted once.")
-
-
-class StatisticsRegion(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
-class StatisticsObjective(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField(help_text="OE1 to OE4.")
-    title = serializers.CharField(help_text="In the request's language when there is a translation.")
-
-
-class StatisticsService(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField(help_text="In the request's language when there is a translation.")
-
-
-class StatisticsRegionRow(StatisticsRowCounts):
-    region = StatisticsRegion()
-
-
-class StatisticsObjectiveRow(StatisticsRowCounts):
-    objective = StatisticsObjective()
-
-
-class StatisticsServiceRow(StatisticsRowCounts):
-    service = StatisticsService()
-
-
-class StatisticsMonthRow(StatisticsRowCounts):
-    month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="The month the activities started, YYYY-MM.")
-
-
-class StatisticsSexAgeRow(serializers.Serializer):
-    key = serializers.ChoiceField(choices=PARTICIPANT_FIELDS, help_text="The participant count's field name.")
-    label = serializers.CharField(help_text="The group's name in the request's language, e.g. 'girls (0–11)'.")
-    sex = serializers.ChoiceField(choices=("female", "male"))
-    age_group = serializers.ChoiceField(choices=("0-11", "12-17", "18+"))
-    count = StatisticsCount()
-
-
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="StatisticsRow",
-        serializers=[
-            StatisticsRegionRow,
-            StatisticsObjectiveRow,
-            StatisticsServiceRow,
-            StatisticsMonthRow,
-            StatisticsSexAgeRow,
-        ],
-        resource_type_field_name=None,
-        many=True,
-    )
-)
-class BreakdownField(serializers.ListField):
-    pass
-
-
-class StatisticsFilters(serializers.Serializer):
-    region = StatisticsRegion(allow_null=True)
-    objective = StatisticsObjective(allow_null=True)
-    service = StatisticsService(allow_null=True)
-    date_from = serializers.DateField(allow_null=True)
-    date_to = serializers.DateField(allow_null=True)
-    by = serializers.ChoiceField(choices=BY_CHOICES, allow_null=True)
-
-
-class Statistics(serializers.Serializer):
-    filters = StatisticsFilters(help_text="The filters the figures answer, as understood.")
-    totals = StatisticsTotals()
-    breakdown = BreakdownField(help_text="One row per group of `by`, in that group's order; empty without `by`.")
-
-
-# --- The view --------------------------------------------------------------------------------
-
-DATE = {"type": "string", "format": "date"}
-PARAMETERS = [
-    OpenApiParameter("region", str, description="A region's id or slug, e.g. `amazonas`."),
-    OpenApiParameter("objective", str, description="An objective's id or code, e.g. `OE3`."),
-    OpenApiParameter("service", str, description="A service's id or slug, e.g. `hombres-por-la-igualdad`."),
-    OpenApiParameter("date_from", DATE, description="Only activities that start on or after this day."),
-    OpenApiParameter("date_to", DATE, description="Only activities that start on or before this day."),
-    OpenApiParameter(
-        "by",
-        str,
-        enum=BY_CHOICES,
-        description="Break the figures down by region, objective, service, month or sex and age group.",
-    ),
-]
-
-
-def statistics(*, region=None, objective=None, service=None, date_from=None, date_to=None, by=None):
-    """The answer's body, public whoever asks."""
-    filters = dict(region=region, objective=objective, service=service, date_from=date_from, date_to=date_to)
-    totals = selectors.approved_figures(**filters)
-    if by == SEX_AGE:
-        breakdown = selectors.sex_age_rows(totals)
-    elif by:
-        breakdown = selectors.approved_breakdown(by, **filters)
-    else:
-        breakdown = []
-    return {
-        "filters": _echo(by=by, **filters),
-        "totals": selectors.public(totals),
-        "breakdown": selectors.public(breakdown),
-    }
-
-
-def _echo(*, region, objective, service, date_from, date_to, by):
-    return {
-        "region": region and {"id": region.pk, "slug": region.slug, "name": region.name},
-        "objective": objective and {"id": objective.pk, "code": objective.code, "title": objective.localized("title")},
-        "service": service and {"id": service.pk, "slug": service.slug, "name": service.localized("name")},
-        "date_from": date_from,
-        "date_to": date_to,
-        "by": by,
-    }
-
-
-class StatisticsView(APIView):
-    """Campaign figures over approved activities, with counts from 1 to 4 suppressed."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="statistics",
-        summary="Public figures over approved activities",
-        description=(
-            "Totals over approved activities (the six participant counts, participants, families, "
-            "distinct support networks and their leaders, distinct partner institutions), and optionally "
-            "a breakdown `by` region, objective, service, month of the start date, or sex and age group. "
-            "The figures are public whoever asks: a count from 1 to 4 is null with `suppressed: true`."
-        ),
-        parameters=PARAMETERS,
-        responses={200: Statistics},
-        tags=["statistics"],
-    )
-    def get(self, request):
-        return public_answer(self, request, self.figures)
-
-    def figures(self):
-        # An empty parameter (a form's blank choice) means no filter, not a bad one.
-        given = {key: value for key, value in self.request.query_params.items() if value != ""}
-        query = StatisticsQuery(data=given)
-        query.is_valid(raise_exception=True)
-        return Response(statistics(**query.validated_data))
 
 
 # --- Report jobs -----------------------------------------------------------------------------
@@ -305,17 +88,23 @@ class NewReportSerializer(RefuseUnknownFields, serializers.Serializer):
     def validate_region(self, value):
         if value in (None, ""):
             return None
-        region = _found(_find(Region.objects.all(), value, "slug__iexact"), _("No region has this id or slug."))
+        region = _found(
+            find_reference(Region.objects.all(), value, "slug__iexact"), _("No region has this id or slug.")
+        )
         if not access.can_read_region(self.context["request"].user, region):
             # Another region's reports do not exist for this person, nor does asking for one.
             raise exceptions.NotFound()
         return region
 
     def validate_objective(self, value):
-        return _found(_find(Objective.objects.all(), value, "code__iexact"), _("No objective has this id or code."))
+        return _found(
+            find_reference(Objective.objects.all(), value, "code__iexact"), _("No objective has this id or code.")
+        )
 
     def validate_service(self, value):
-        return _found(_find(Service.objects.all(), value, "slug__iexact"), _("No service has this id or slug."))
+        return _found(
+            find_reference(Service.objects.all(), value, "slug__iexact"), _("No service has this id or slug.")
+        )
 
     def validate_year(self, value):
         last = timezone.localdate().year + 1
@@ -470,6 +259,3 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 def register(router):
     router.register("reports", ReportViewSet, basename="report")
-
-
-urlpatterns = [path("statistics/", StatisticsView.as_view(), name="api-statistics")]

@@ -6,8 +6,8 @@ no title, place, description or person. Each call is one SQL query, whatever the
 number of regions, months or rows, so that the figures stay fast on a million
 activities.
 
-The raw figures are for staff. Whatever is shown to the public goes through
-`public()` first (see activities.privacy).
+These figures are exact and live, for staff. The public reads the protected release
+(publication), never these.
 """
 
 import calendar
@@ -18,26 +18,10 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 
 from activities.models import PARTICIPANT_FIELDS, Activity, Institution, SupportNetwork
-from activities.privacy import public_count_field
 from programs.models import Indicator, Target
 from regions.models import Region
 
 BREAKDOWNS = ("region", "objective", "service", "month")
-
-# Everything in a figures dict or row that is a count, and so is suppressed in public.
-# The rest (names, codes, months, labels) passes through public() untouched.
-COUNT_KEYS = frozenset(
-    (
-        "activities",
-        *PARTICIPANT_FIELDS,
-        "participants",
-        "families",
-        "networks",
-        "institutions",
-        "network_leaders",
-        "count",
-    )
-)
 
 # field, sex, age group: the six participant counts as the campaign reports them.
 SEX_AGE_GROUPS = (
@@ -153,14 +137,6 @@ def sex_age_rows(figures):
         }
         for field, sex, age_group in SEX_AGE_GROUPS
     ]
-
-
-def public(figures):
-    """Figures as the public may see them: a dict, a row or a list of rows with every count
-    replaced by {"value": n or None, "suppressed": bool}. Each cell is judged on its own."""
-    if isinstance(figures, list | tuple):
-        return [public(row) for row in figures]
-    return {key: public_count_field(value) if key in COUNT_KEYS else value for key, value in figures.items()}
 
 
 def _count_sums():

@@ -10,7 +10,7 @@ from django.utils import translation
 from activities.models import PARTICIPANT_FIELDS
 from programs.models import Objective, Service
 from regions.models import Region
-from reports.selectors import approved_breakdown, approved_figures, public, sex_age_rows
+from reports.selectors import approved_breakdown, approved_figures, sex_age_rows
 
 from .factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
 
@@ -206,37 +206,6 @@ class TestPartnersAndNetworks:
         approved(amazonas, women=10)
         figures = approved_figures()
         assert (figures["networks"], figures["network_leaders"], figures["institutions"]) == (0, 0, 0)
-
-
-class TestPublic:
-    def test_a_count_from_one_to_four_is_suppressed_zero_and_five_are_not(self):
-        shown = public({"girls": 3, "boys": 0, "women": 5, "men": 1, "families": 4, "participants": 9})
-        assert shown["girls"] == {"value": None, "suppressed": True}
-        assert shown["boys"] == {"value": 0, "suppressed": False}
-        assert shown["women"] == {"value": 5, "suppressed": False}
-        assert shown["men"] == shown["families"] == {"value": None, "suppressed": True}
-        assert shown["participants"] == {"value": 9, "suppressed": False}
-
-    def test_every_cell_of_every_row_is_judged_on_its_own(self, campaign):
-        rows = public(approved_breakdown("region"))
-        amazonas, puno = rows
-        assert amazonas["region"]["name"] == "Amazonas"
-        assert amazonas["girls"] == {"value": None, "suppressed": True}
-        assert amazonas["women"] == {"value": 10, "suppressed": False}
-        assert amazonas["activities"] == {"value": None, "suppressed": True}
-        assert puno["girls"] == {"value": 0, "suppressed": False}
-        assert puno["adolescent_boys"] == {"value": 9, "suppressed": False}
-
-    def test_keys_names_and_months_pass_untouched(self, campaign):
-        assert [row["month"] for row in public(approved_breakdown("month"))] == ["2025-03", "2025-04"]
-        rows = public(sex_age_rows(approved_figures()))
-        assert rows[0]["key"] == "girls"
-        assert rows[0]["count"] == {"value": None, "suppressed": True}
-        assert rows[4]["count"] == {"value": 10, "suppressed": False}
-
-    def test_all_the_totals_are_public_counts(self, campaign):
-        shown = public(approved_figures())
-        assert all(set(cell) == {"value", "suppressed"} for cell in shown.values())
 
 
 class TestOneQueryPerCall:

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from activities.models import Activity, ActivityTransition
+from publication.services import release_publish
 from tests.factories import ActivityFactory
 
 URL = "/api/v1/activities/"
@@ -73,11 +74,16 @@ class TestTheLoop:
         ]
         assert [s.by for s in steps] == [coord_amazonas, staff, coord_amazonas, staff, staff]
 
-    def test_approving_makes_the_activity_public(self, api, staff, in_status):
+    def test_approving_makes_the_activity_public_with_the_next_release(
+        self, api, staff, in_status, django_capture_on_commit_callbacks
+    ):
         activity = in_status("submitted")
         assert api.get(f"{URL}{activity.pk}/").status_code == 404
         assert act(as_user(api, staff), activity, "approve").status_code == 200
         api.logout()
+        assert api.get(f"{URL}{activity.pk}/").status_code == 404
+        with django_capture_on_commit_callbacks(execute=True):
+            release_publish()
         assert api.get(f"{URL}{activity.pk}/").status_code == 200
 
     def test_an_administrator_reviews_too(self, api, admin_user, in_status):

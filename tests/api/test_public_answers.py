@@ -1,6 +1,6 @@
 """The API's public answers are kept whole for anonymous callers, like the public pages: a kept
-answer costs no query, an approval shows on the next call, signed-in callers always get their own
-answer, and the throttle still counts every call."""
+answer costs no query, a new release shows on the next call (an approval alone changes nothing
+public), signed-in callers always get their own live answer, and the throttle still counts every call."""
 
 import gzip
 
@@ -8,6 +8,7 @@ import pytest
 
 from activities.models import Activity
 from activities.services import activity_transition
+from publication.services import release_publish
 from tests.factories import ActivityFactory
 
 PUBLIC = [
@@ -21,6 +22,7 @@ PUBLIC = [
 @pytest.mark.parametrize("url", PUBLIC)
 def test_a_second_anonymous_call_is_answered_without_a_query(api, db, url, django_assert_num_queries):
     ActivityFactory(status="approved", girls=7, latitude="-6.2294", longitude="-77.8714")
+    release_publish()
     first = api.get(url)
     assert first.status_code == 200
     with django_assert_num_queries(0):
@@ -32,29 +34,50 @@ def test_a_second_anonymous_call_is_answered_without_a_query(api, db, url, djang
 
 def test_each_language_and_query_has_its_own_answer(api, db):
     ActivityFactory(status="approved", girls=7, latitude="-6.2294", longitude="-77.8714")
+    release_publish()
     by_region = api.get("/api/v1/statistics/?by=region").json()
     by_objective = api.get("/api/v1/statistics/?by=objective").json()
     assert by_region != by_objective
     spanish = api.get("/api/v1/activities/geojson/", HTTP_ACCEPT_LANGUAGE="es").json()
     english = api.get("/api/v1/activities/geojson/", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert spanish["features"][0]["properties"]["service_name"] != english["features"][0]["properties"]["service_name"]
+    assert spanish["features"][0]["properties"]["service"] != english["features"][0]["properties"]["service"]
 
 
-def test_an_approval_shows_in_the_next_anonymous_answer(api, coord_amazonas, staff, django_capture_on_commit_callbacks):
+ZERO = {"value": 0, "suppressed": False, "reason": None}
+
+
+def test_an_approval_shows_in_the_anonymous_answers_with_the_next_release(
+    api, coord_amazonas, staff, django_capture_on_commit_callbacks
+):
     activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
-    assert api.get("/api/v1/activities/").json()["count"] == 0
-    assert api.get("/api/v1/statistics/").json()["totals"]["activities"] == {"value": 0, "suppressed": False}
+    with django_capture_on_commit_callbacks(execute=True):
+        release_publish()
+    public = ["/api/v1/activities/", "/api/v1/statistics/", f"/api/v1/activities/{activity.pk}/"]
+    before = [api.get(url).content for url in public]
+    assert api.get("/api/v1/statistics/").json()["totals"]["activities"] == ZERO
     with django_capture_on_commit_callbacks(execute=True):
         activity_transition(activity=activity, action="approve", by=staff)
+    # No anonymous answer changes until the next release; the signed-in API sees the approval at once.
+    assert [api.get(url).content for url in public] == before
+    api.force_authenticate(staff)
+    assert api.get(f"/api/v1/activities/{activity.pk}/").json()["status"] == "approved"
+    api.force_authenticate(None)
+    with django_capture_on_commit_callbacks(execute=True):
+        release_publish()
     listed = api.get("/api/v1/activities/").json()
     assert [row["title"] for row in listed["results"]] == ["Feria de Leimebamba"]
-    assert api.get("/api/v1/statistics/").json()["totals"]["activities"] == {"value": None, "suppressed": True}
+    assert api.get("/api/v1/statistics/").json()["totals"]["activities"] == {
+        "value": 1,
+        "suppressed": False,
+        "reason": None,
+    }
     assert api.get(f"/api/v1/activities/{activity.pk}/").status_code == 200
 
 
 def test_a_change_without_a_version_bump_is_not_seen_so_the_cache_is_used(api, db):
     activity = ActivityFactory(status="approved", title="Taller de Luya")
+    release_publish()
     assert api.get("/api/v1/activities/").json()["results"][0]["title"] == "Taller de Luya"
     Activity.objects.filter(pk=activity.pk).update(title="Renombrado")  # no signal, no bump
     assert api.get("/api/v1/activities/").json()["results"][0]["title"] == "Taller de Luya"
@@ -63,6 +86,7 @@ def test_a_change_without_a_version_bump_is_not_seen_so_the_cache_is_used(api, d
 def test_signed_in_callers_never_get_the_anonymous_answer(api, coord_amazonas):
     ActivityFactory(status="approved", created_by=coord_amazonas)
     ActivityFactory(status="draft", created_by=coord_amazonas)
+    release_publish()
     assert api.get("/api/v1/activities/").json()["count"] == 1
     api.force_authenticate(coord_amazonas)
     answer = api.get("/api/v1/activities/")
@@ -89,6 +113,7 @@ def test_kept_answers_still_count_against_the_anonymous_rate(api, db, throttle_r
 def test_a_large_kept_answer_is_sent_gzipped_to_those_who_accept_it(api, db):
     for _ in range(20):
         ActivityFactory(status="approved", latitude="-6.2294", longitude="-77.8714")
+    release_publish()
     plain = api.get("/api/v1/activities/geojson/")
     assert "Accept-Encoding" in plain["Vary"]
     zipped = api.get("/api/v1/activities/geojson/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")

@@ -1,5 +1,7 @@
 """What the public site's tests share: the pages and files a visitor can reach, and readers for them."""
 
+import csv
+import io
 import re
 
 LANGUAGES = ["es", "en"]
@@ -17,10 +19,20 @@ PAGES = [
     "mapa/?region=amazonas",
     "estadisticas/",
     "datos-abiertos/",
+    "datos-abiertos/publicaciones/",
     "noticias/",
 ]
 DOWNLOADS = [
+    "datos-abiertos/datapackage.json",
+    "datos-abiertos/catalogo.jsonld",
     "datos-abiertos/agregados.csv",
+    "datos-abiertos/cifras-region-objetivo.csv",
+    "datos-abiertos/cifras-servicio.csv",
+    "datos-abiertos/cifras-periodo.csv",
+    "datos-abiertos/cifras-region-anio.csv",
+    "datos-abiertos/cifras-organizaciones.csv",
+    "datos-abiertos/publicaciones/1/datapackage.json",
+    "datos-abiertos/publicaciones/1/actividades.csv",
     "datos-abiertos/regiones.geojson",
     "datos-abiertos/actividades.csv",
     "datos-abiertos/actividades.geojson",
@@ -35,6 +47,13 @@ def text(response):
     """The text of a response, streamed or not."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     return content.decode()
+
+
+def csv_rows(response):
+    """The rows of a CSV file as dicts, after checking it starts with a UTF-8 byte order mark."""
+    body = text(response)
+    assert body.startswith("\ufeff"), body[:20]
+    return list(csv.DictReader(io.StringIO(body[1:])))
 
 
 def number(cell):

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from activities.models import Activity
 from activities.services import activity_transition
-from publication.cache import data_version
 from campaign.models import News
+from publication.cache import data_version
 from tests.factories import ActivityFactory
 
 
@@ -17,8 +17,9 @@ def get(client, url):
     return client.get(url).content.decode()
 
 
-def test_a_page_is_served_from_the_cache(client, amazonas):
+def test_a_page_is_served_from_the_cache(client, amazonas, publish):
     ActivityFactory(title="Taller de Luya", status="approved")
+    publish()
     assert "Taller de Luya" in get(client, "/es/regiones/amazonas/")
     # A change that bypasses the models' signals is not seen until the version moves:
     Activity.objects.filter(title="Taller de Luya").update(title="Taller renombrado")
@@ -31,24 +32,30 @@ def test_each_language_has_its_own_copy(client, amazonas):
     assert '<html lang="es">' in get(client, "/es/regiones/amazonas/")
 
 
-def test_an_approval_shows_on_the_region_page_straight_after(
-    client, coord_amazonas, staff, django_capture_on_commit_callbacks
+def test_an_approval_shows_on_the_region_page_once_the_next_release_is_published(
+    client, coord_amazonas, staff, publish, django_capture_on_commit_callbacks
 ):
     activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
-    assert "Feria de Leimebamba" not in get(client, "/es/regiones/amazonas/")
+    publish()
     with django_capture_on_commit_callbacks(execute=True):
         activity_transition(activity=activity, action="approve", by=staff)
+    assert "Feria de Leimebamba" not in get(client, "/es/regiones/amazonas/")
+    publish()
     assert "Feria de Leimebamba" in get(client, "/es/regiones/amazonas/")
     assert "Feria de Leimebamba" in get(client, "/es/mapa/")
 
 
-def test_a_reopened_activity_leaves_the_public_pages(client, coord_amazonas, staff, django_capture_on_commit_callbacks):
+def test_a_reopened_activity_leaves_the_public_lists_at_once(
+    client, coord_amazonas, staff, publish, django_capture_on_commit_callbacks
+):
     activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas, status="approved")
+    publish()
     assert "Feria de Leimebamba" in get(client, "/es/regiones/amazonas/")
     with django_capture_on_commit_callbacks(execute=True):
         activity_transition(activity=activity, action="reopen", by=staff, comment="Faltan las familias.")
     assert "Feria de Leimebamba" not in get(client, "/es/regiones/amazonas/")
+    assert "Feria de Leimebamba" not in get(client, "/es/mapa/")
 
 
 def test_publishing_news_shows_at_once(client, db, django_capture_on_commit_callbacks):

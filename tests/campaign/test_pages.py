@@ -18,7 +18,7 @@ HOME_BUDGET = 150 * 1024
 
 
 @pytest.fixture
-def site(amazonas):
+def site(amazonas, publish):
     activity = ActivityFactory(
         title="Taller de crianza positiva", status="approved", latitude="-6.23", longitude="-77.87", families=14
     )
@@ -27,7 +27,8 @@ def site(amazonas):
         title="Lanzamiento en Amazonas", slug="lanzamiento", body="La campaña llega a **Amazonas**.",
         published_at=timezone.now(),
     )  # fmt: skip
-    return {"activity": activity, "news": news}
+    release = publish()
+    return {"activity": activity, "news": news, "release": release}
 
 
 def all_pages():
@@ -100,15 +101,18 @@ class TestContentWithoutScript:
 
     def test_statistics_has_tables_and_charts_and_the_context(self, client, site, lang):
         html = client.get(f"/{lang}/estadisticas/").content.decode()
-        assert html.count("<table>") == 4
+        assert html.count("<table>") == 6  # sex and age, region, objective, year, quarter, month
         assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in html
         assert "18 711" in html and "Andina" in html
 
     def test_open_data_lists_the_files_and_their_dictionary(self, client, site, lang):
         html = client.get(f"/{lang}/datos-abiertos/").content.decode()
-        for name in ("agregados.csv", "regiones.geojson", "actividades.csv", "actividades.geojson"):
+        for name in (
+            "cifras-region-objetivo.csv", "cifras-periodo.csv", "cifras-servicio.csv", "cifras-region-anio.csv",
+            "regiones.geojson", "actividades.csv", "actividades.geojson", "datapackage.json", "catalogo.jsonld",
+        ):  # fmt: skip
             assert f"/{lang}/datos-abiertos/{name}" in html
-        for field in ("participants", "adolescent_girls", "latitude", "objective_code"):
+        for field in ("participants", "adolescent_girls", "latitude", "objective_code", "period", "inei_code"):
             assert f"<code>{field}</code>" in html
 
     def test_news(self, client, site, lang):
@@ -133,8 +137,9 @@ def test_a_bad_filter_value_filters_nothing(client, site):
     assert "Taller de crianza positiva" in response.content.decode()
 
 
-def test_the_list_pages_through_the_activities(client, amazonas):
+def test_the_list_pages_through_the_activities(client, amazonas, publish):
     ActivityFactory.create_batch(30, status="approved")
+    publish()
     first = client.get("/es/mapa/").content.decode()
     second = client.get("/es/mapa/", {"page": 2}).content.decode()
     assert first.count("<li data-objective") == 25 and 'rel="next"' in first

@@ -2,7 +2,6 @@
 from 1 to 4 shown as "<5" and not derivable from a total minus the parts, and nothing about the
 people who logged, reviewed or took part, nor their evidence."""
 
-import csv
 import io
 import json
 from decimal import Decimal
@@ -15,7 +14,7 @@ from activities.evidence import evidence_attach
 from activities.services import activity_transition
 from tests.factories import ActivityFactory, UserFactory, coordinator
 
-from .public import DOWNLOADS, LANGUAGES, PAGES, SIX, assert_not_derivable, table_lines, text
+from .public import DOWNLOADS, LANGUAGES, PAGES, SIX, assert_not_derivable, csv_rows, table_lines, text
 
 NEVER_PUBLIC = [
     "Rosalinda",  # a name in the description and the place, which the public never sees
@@ -40,7 +39,7 @@ def photo():
 
 
 @pytest.fixture
-def small_campaign(amazonas):
+def small_campaign(amazonas, publish):
     """One approved workshop with 3 women and 40 men, and activities the public must never see."""
     ana = coordinator("ana.quispe", amazonas)
     reviewer = UserFactory(username="rev.torres", role="ministry")
@@ -56,6 +55,7 @@ def small_campaign(amazonas):
     ActivityFactory(title="Taller aún en revisión", status="submitted", **point)
     ActivityFactory(title="Borrador sin enviar", status="draft", **point)
     ActivityFactory(title="Actividad devuelta", status="returned", **point)
+    publish()
     return {"approved": approved, "evidence": evidence}
 
 
@@ -78,7 +78,7 @@ def test_the_approved_activity_is_public_with_its_point_rounded(client, small_ca
     html = client.get("/es/mapa/").content.decode()
     assert "Feria en Leimebamba" in html
     assert "-6,23" in html or "-6.23" in html
-    rows = list(csv.DictReader(io.StringIO(text(client.get("/es/datos-abiertos/actividades.csv")))))
+    rows = csv_rows(client.get("/es/datos-abiertos/actividades.csv"))
     assert [(row["title"], row["latitude"], row["longitude"]) for row in rows] == [
         ("Feria en Leimebamba", "-6.23", "-77.88")
     ]
@@ -107,17 +107,18 @@ def test_the_charts_draw_no_bar_for_a_hidden_count(client, small_campaign):
     assert "women (18+): 3" not in chart and "men (18+): 40" not in chart
 
 
-def test_the_aggregates_file_protects_every_line(client, small_campaign):
-    rows = list(csv.DictReader(io.StringIO(text(client.get("/es/datos-abiertos/agregados.csv")))))
+@pytest.mark.parametrize("name", ["cifras-region-objetivo.csv", "agregados.csv"])
+def test_the_region_and_objective_file_protects_every_line(client, small_campaign, name):
+    rows = csv_rows(client.get(f"/es/datos-abiertos/{name}"))
     cell = {(row["region_slug"], row["objective_code"]): row for row in rows}
     workshop = cell[("amazonas", "OE1")]
     assert (workshop["women"], workshop["men"], workshop["participants"]) == ("<5", "x", "43")
-    assert workshop["activities"] == "<5"
+    assert workshop["activities"] == "1"  # activities are public events, counted exactly
     for row in rows:
         assert_not_derivable(
             [row[f] for f in SIX], row["participants"], f"{row['region_slug']}/{row['objective_code']}"
         )
-    fields = ["activities", *SIX, "participants", "families"]
+    fields = [*SIX, "participants", "families"]
     regions = {slug for slug, _ in cell} - {"all"}
     objectives = {code for _, code in cell} - {"all"}
     for field in fields:
@@ -127,11 +128,16 @@ def test_the_aggregates_file_protects_every_line(client, small_campaign):
             assert_not_derivable([cell[(slug, o)][field] for o in objectives], cell[(slug, "all")][field], field)
 
 
-def test_the_regions_geojson_suppresses_like_the_api(client, small_campaign):
+def test_the_regions_geojson_has_flat_properties(client, small_campaign):
     collection = json.loads(text(client.get("/es/datos-abiertos/regiones.geojson")))
     amazonas = next(f["properties"] for f in collection["features"] if f["properties"]["slug"] == "amazonas")
-    assert amazonas["activities"] == {"value": None, "suppressed": True}
-    assert amazonas["participants"] == {"value": 43, "suppressed": False}
+    assert amazonas["activities"] == 1
+    assert (amazonas["participants"], amazonas["participants_hidden"], amazonas["participants_status"]) == (
+        43, False, ""
+    )  # fmt: skip
+    assert (amazonas["families"], amazonas["families_hidden"]) == (0, False)
+    for feature in collection["features"]:
+        assert not any(isinstance(value, dict | list) for value in feature["properties"].values())
 
 
 @pytest.mark.parametrize("query", ["", "?limit=10"])
@@ -143,9 +149,11 @@ def test_the_activities_geojson_has_rounded_points_and_no_counts(client, small_c
         "id", "title", "region_slug", "region", "objective_code", "service_slug", "service", "start_date",
         "end_date", "modality",
     }  # fmt: skip
+    assert (feature["properties"]["start_date"], feature["properties"]["end_date"]) == ("2025-03", "2025-03")
 
 
-def test_a_formula_in_a_title_is_not_run_by_a_spreadsheet(client, amazonas):
+def test_a_formula_in_a_title_is_not_run_by_a_spreadsheet(client, amazonas, publish):
     ActivityFactory(title='=HYPERLINK("https://evil.example")', status="approved")
-    rows = list(csv.DictReader(io.StringIO(text(client.get("/es/datos-abiertos/actividades.csv")))))
+    publish()
+    rows = csv_rows(client.get("/es/datos-abiertos/actividades.csv"))
     assert rows[0]["title"].startswith("'=")

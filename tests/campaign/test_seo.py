@@ -31,7 +31,7 @@ def test_the_sitemap_lists_every_public_page_in_both_languages(sitemap):
                      "noticias/publicada/"):  # fmt: skip
             assert f"{SITE}/{lang}/{path}" in locations
     assert not any("borrador" in url or "/panel/" in url or "/admin/" in url for url in locations)
-    assert len(locations) == 2 * (9 + 15 + 4 + 2 + 1)
+    assert len(locations) == 2 * (10 + 15 + 4 + 2 + 1)
 
 
 def test_each_sitemap_entry_names_its_alternates(sitemap):

@@ -14,6 +14,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         hidden = sum(1 for row in release.cells for value in row[5:] if isinstance(value, str))
         self.stdout.write(
-            f"Release {release.number}: {release.activities:,} activities approved by {release.cut_off:%Y-%m-%d %H:%M}, "
+            f"Release {release.number}: {release.activities:,} activities approved by "
+            f"{release.cut_off:%Y-%m-%d %H:%M}, "
             f"{len(release.cells):,} cells, {hidden:,} counts hidden."
         )
