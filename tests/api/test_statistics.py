@@ -10,9 +10,9 @@ import pytest
 from activities.models import PARTICIPANT_FIELDS
 from activities.services import activity_transition
 from programs.models import Objective, Service
-from publication.statistics import ROWS, StatisticsCounts, StatisticsFilters, StatisticsOrganisations
 from publication.selectors import current_release, release_numbered
 from publication.services import release_publish
+from publication.statistics import ROWS, StatisticsCounts, StatisticsFilters, StatisticsOrganisations
 from publication.tables import MEASURES
 from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
 
