@@ -154,10 +154,12 @@ def activities_geojson(request, number=None):
     english = _english(request)
     limit = _limit(request)
     if limit is None:
-        chunks = _geojson_chunks(_feature(row, english) for row in activities.iterator(ROWS_PER_QUERY))
+        chunks = _geojson_chunks(
+            datapackage.activity_feature(row, english) for row in activities.iterator(ROWS_PER_QUERY)
+        )
         return StreamingHttpResponse(chunks, content_type=GEOJSON)
     rows = list(activities[: limit + 1])
-    features = [_feature(row, english) for row in rows[:limit]]
+    features = [datapackage.activity_feature(row, english) for row in rows[:limit]]
     collection = {"type": "FeatureCollection", "truncated": len(rows) > limit, "features": features}
     return JsonResponse(collection, content_type=GEOJSON)
 
@@ -167,12 +169,6 @@ def _limit(request):
         return min(max(int(request.GET["limit"]), 1), MAX_MAP_LIMIT)
     except (KeyError, ValueError):
         return None
-
-
-def _feature(row, english):
-    record = datapackage.activity_record(row, english)
-    latitude, longitude = record.pop("latitude"), record.pop("longitude")
-    return {"type": "Feature", "geometry": datapackage.point(latitude, longitude), "properties": record}
 
 
 def _geojson_chunks(features):

@@ -15,8 +15,9 @@ SHOWN_MODELS = (News, Region, Objective, Program, Service, Indicator, Target, In
 
 
 def transition_saved(sender, instance, created, **kwargs):
-    # Into approved (a new public activity) or out of it (staff reopened one).
-    if created and APPROVED in (instance.from_status, instance.to_status):
+    # Out of approved (staff reopened one): it leaves the public list at once. An approval shows
+    # only at the next release, which bumps the version itself.
+    if created and instance.from_status == APPROVED:
         bump_after_commit()
 
 

@@ -46,6 +46,7 @@ from .query import (
     asked_release,
     given_parameters,
     period_dates,
+    period_message,
     release_json,
 )
 from .selectors import current_release
@@ -159,12 +160,8 @@ class PublicActivityFilter(django_filters.FilterSet):
 
     def filter_period(self, queryset, name, value):
         if not PERIOD.match(value):
-            raise serializers.ValidationError({"period": [validation_message()]})
+            raise serializers.ValidationError({"period": [period_message()]})
         return queryset.filter(start_date__range=period_dates(value))
-
-
-def validation_message():
-    return _("Give a year (2026), a quarter (2026-Q1) or a month (2026-03).")
 
 
 def filtered(request, queryset, accepted):
@@ -239,7 +236,7 @@ class ActivityMapView(MapView):
         # One row past the cap says whether anything was left out.
         rows = list(matching.values_list(*datapackage.ACTIVITY_VALUES)[: MAX_MAP_FEATURES + 1])
         english = (self.request.LANGUAGE_CODE or "es").startswith("en")
-        features = [_activity_feature(row, english) for row in rows[:MAX_MAP_FEATURES]]
+        features = [datapackage.activity_feature(row, english) for row in rows[:MAX_MAP_FEATURES]]
         return Response(
             {
                 "type": "FeatureCollection",
@@ -248,12 +245,6 @@ class ActivityMapView(MapView):
                 "features": features,
             }
         )
-
-
-def _activity_feature(row, english):
-    record = datapackage.activity_record(row, english)
-    latitude, longitude = record.pop("latitude"), record.pop("longitude")
-    return {"type": "Feature", "geometry": datapackage.point(latitude, longitude), "properties": record}
 
 
 # The anonymous list of activities -----------------------------------------------------------------

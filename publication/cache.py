@@ -1,6 +1,6 @@
 """Public pages are cached whole, per language, under a version of the public data.
 
-Every entry carries the version; a change to what the public sees (an approval, a reopening, a
+Every entry carries the version; a change to what the public sees (a new release, a reopening, a
 news item, a region's name) bumps it once the transaction commits, and every page is fresh on
 its next request. Old entries are overwritten or expire. Bumping after the commit matters: a
 request served between the bump and the commit would store the old data under the new version.

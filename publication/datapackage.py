@@ -14,6 +14,7 @@ people, they could name someone), no exact day.
 """
 
 import unicodedata
+from abc import ABC, abstractmethod
 
 from django.urls import reverse
 from django.utils import timezone
@@ -87,7 +88,7 @@ def _schema(fields, primary_key):
 # The tables --------------------------------------------------------------------------------------
 
 
-class Table:
+class Table(ABC):
     """One CSV of the package: its file name, title, schema and rows (lists in the schema's order)."""
 
     name = ""
@@ -102,8 +103,9 @@ class Table:
     def path(self):
         return f"{self.name}.csv"
 
+    @abstractmethod
     def key_fields(self):
-        raise NotImplementedError
+        """The schema's fields that name a row (region, objective, period...), before the counts."""
 
     def fields(self):
         return [*self.key_fields(), *(_count(measure) for measure in self.measures())]
@@ -117,8 +119,9 @@ class Table:
     def header(self):
         return [field["name"] for field in self.fields()]
 
+    @abstractmethod
     def rows(self):
-        raise NotImplementedError
+        """The table's rows, each a list in the schema's order."""
 
     def _counts(self, **key):
         figures = self.release.figures(**key)
@@ -364,6 +367,13 @@ def region_features(release):
 
 def point(latitude, longitude):
     return {"type": "Point", "coordinates": [float(public_coordinate(longitude)), float(public_coordinate(latitude))]}
+
+
+def activity_feature(row, english=False):
+    """A located public activity (a values_list(*ACTIVITY_VALUES) row) as a GeoJSON Feature."""
+    record = activity_record(row, english)
+    latitude, longitude = record.pop("latitude"), record.pop("longitude")
+    return {"type": "Feature", "geometry": point(latitude, longitude), "properties": record}
 
 
 # The package -----------------------------------------------------------------------------------------

@@ -63,10 +63,12 @@ def protect(current, previous=None):
         for key, atoms in cells.items():
             if 0 < current.value(atoms, measure) < SMALL_COUNT_LIMIT:
                 hidden[(key, measure)] = SMALL
-    guarded = _across_releases(current, cells, previous, hidden) if previous is not None else []
+    # The attacker's unknowns are the same for every group of measures: compared once.
+    units = Units(current, previous)
+    guarded = _across_releases(current, cells, previous, units, hidden) if previous is not None else []
     _by_lines(current, cells, hidden)
     for group in GROUPS.values():
-        Audit(group, current, cells, hidden, previous, guarded).run()
+        Audit(group, current, cells, hidden, previous, units, guarded).run()
     current.last_shown = {**(previous.last_shown if previous else {})}
     for key, atoms in cells.items():
         for measure in PROTECTED:
@@ -75,13 +77,13 @@ def protect(current, previous=None):
     return hidden
 
 
-def _across_releases(current, cells, previous, hidden):
+def _across_releases(current, cells, previous, units, hidden):
     """What the releases before this one decide. A cell whose activities did not change keeps the
     previous release's status, so that a release with nothing new repeats the last one instead of
     showing what it hid. A cell that changed is hidden when it differs by 1 to 4 from the value it
     had when it was last shown, in any earlier release: those cells are returned, to be audited
     like small ones."""
-    changed = Units.changed_atoms(current, previous)
+    changed = units.changed
     previous_cells = previous.cells()
     guarded = []
     for key, atoms in cells.items():
@@ -119,10 +121,10 @@ def _by_lines(current, cells, hidden):
 class Audit:
     """The attacker's linear programs for one group of measures (people by sex and age, or families)."""
 
-    def __init__(self, measures, current, cells, hidden, previous, guarded=()):
+    def __init__(self, measures, current, cells, hidden, previous, units, guarded=()):
         self.measures, self.hidden = measures, hidden
         self.fields = [m for m in measures if m in SEX_AGE] or list(measures)
-        self.units = Units(current, previous)
+        self.units = units
         self.forms, self.values, self.states, self.cells = [], [], [], []
         self._add_rows(current, cells, "current", hidden, mine=True)
         mine = {cell: i for i, cell in enumerate(self.cells)}
@@ -243,10 +245,12 @@ class Units:
     def __init__(self, current, previous):
         self.current, self.previous = {}, {}
         self.count = 0
+        self.changed = set()  # the atoms whose activities (ids and versions) differ between the releases
         if previous is None:
             self.current = {i: [self._new()] for i in range(len(current.atoms))}
             return
         kept, gained, lost = self._compare(current, previous)
+        self.changed = {atom for atom, n in gained.items() if n} | {atom for atom, n in lost.items() if n}
         shared = {}
         for i, atom in enumerate(current.atoms):
             units = []
@@ -269,12 +273,6 @@ class Units:
         if atom not in shared:
             shared[atom] = self._new()
         return shared[atom]
-
-    @classmethod
-    def changed_atoms(cls, current, previous):
-        """The atoms whose activities (ids and versions) differ between the two releases."""
-        _, gained, lost = cls._compare(current, previous)
-        return {atom for atom, n in gained.items() if n} | {atom for atom, n in lost.items() if n}
 
     @staticmethod
     def _compare(current, previous):

@@ -72,9 +72,13 @@ def given_parameters(request, accepted):
     return {key: value for key, value in given.items() if key not in ALWAYS_ACCEPTED}
 
 
+def period_message():
+    return _("Give a year (2026), a quarter (2026-Q1) or a month (2026-03).")
+
+
 def validate_period(value):
     if not PERIOD.match(value):
-        raise serializers.ValidationError(_("Give a year (2026), a quarter (2026-Q1) or a month (2026-03)."))
+        raise serializers.ValidationError(period_message())
     return value
 
 
