@@ -453,7 +453,13 @@ class ActivityViewSet(viewsets.ModelViewSet):
     @TRANSITION_DOC
     @action(detail=True, methods=["post"], filter_backends=[])
     def submit(self, request, pk=None):
-        """Send a draft or returned activity for review (its region's coordinators)."""
+        """Send a draft or returned activity for review (its region's coordinators).
+
+        Refused with 400 `invalid`, nothing changed, while the activity lacks what a reviewer would
+        return it for; `fields` says what, by field: `participants` (none counted), `place_name`
+        (no place nor point, unless virtual), `description`, `evidence` (no file attached), `families`
+        (more than the adults), `start_date` / `end_date` (in the future, Lima time).
+        """
         return self.transition(request, "submit")
 
     @TRANSITION_DOC

@@ -57,7 +57,10 @@ class ActivityForm(forms.ModelForm):
         self.fields["region"].queryset = regions
         if len(regions) == 1 and not self.instance.pk:
             self.fields["region"].initial = regions.first()
-        self.fields["objective"].empty_label = _("Choose an objective")
+        objective = self.fields["objective"]
+        objective.empty_label = _("Choose an objective")
+        # "OE1" alone means nothing to a new coordinator: the option says what the objective is.
+        objective.label_from_instance = lambda found: found.display_name
         service = self.fields["service"]
         service.queryset = Service.objects.select_related("program")
         service.widget = ServiceSelect(objectives_of=objectives_by_service())

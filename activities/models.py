@@ -275,11 +275,38 @@ class Activity(models.Model):
                 }
             )
 
+    def submission_problems(self):
+        """What a reviewer would return the activity for, by field: empty when it is ready to send.
+
+        Each return costs a round trip that may take days in the field, so these basics are checked
+        before the activity leaves the region (and shown on the summary page before sending).
+        """
+        problems = {}
+        if self.participants_total < 1:
+            problems["participants"] = _("Add at least one participant.")
+        has_point = self.latitude is not None and self.longitude is not None
+        if self.modality != self.Modality.VIRTUAL and not self.place_name.strip() and not has_point:
+            problems["place_name"] = _("Say where it took place: write the place or mark the point on the map.")
+        if not self.description.strip():
+            problems["description"] = _("Describe what was done and with whom.")
+        if self.pk is None or not self.evidence.exists():
+            problems["evidence"] = _("Attach at least one photo or PDF that shows the activity took place.")
+        if (self.families or 0) > (self.women or 0) + (self.men or 0):
+            problems["families"] = _("There cannot be more families than adults (women and men); check the numbers.")
+        today = timezone.localdate()
+        if self.start_date and self.start_date > today:
+            problems["start_date"] = _("The start date is in the future: submit the activity once it has taken place.")
+        if self.end_date and self.end_date > today:
+            problems["end_date"] = _("The end date is in the future: submit the activity once it has ended.")
+        return problems
+
     def transition(self, action, *, by, comment=""):
         """Move the activity through the review workflow and record who did it.
 
         Returns the ActivityTransition. Raises ValidationError when the action is
-        not allowed from the current status or a required comment is missing.
+        not allowed from the current status, a required comment is missing, or (to submit)
+        the activity lacks a basic a reviewer would return it for: then by field, see
+        `submission_problems`.
         """
         sources, target = self.TRANSITIONS[action]
         if self.status not in sources:
@@ -297,6 +324,13 @@ class Activity(models.Model):
             stored = Activity.objects.select_for_update().filter(pk=self.pk).values_list("status", "version").first()
             if stored != (self.status, self.version):
                 raise EditConflict(STALE_MESSAGE, code="edit_conflict")
+            if action == "submit":
+                # Checked under the lock, so that evidence removed meanwhile is seen.
+                problems = self.submission_problems()
+                if problems:
+                    raise ValidationError(
+                        {field: ValidationError(message, code="incomplete") for field, message in problems.items()}
+                    )
             previous = self.status
             self.status = target
             if action in ("approve", "return", "reopen"):

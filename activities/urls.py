@@ -11,6 +11,7 @@ urlpatterns = [
     path("activities/<int:pk>/", views.activity_detail, name="detail"),
     path("activities/<int:pk>/edit/", views.activity_edit, name="edit"),
     path("activities/<int:pk>/submit/", views.activity_submit, name="submit"),
+    path("activities/<int:pk>/submit/check/", views.activity_submit_check, name="submit_check"),
     path("activities/<int:pk>/review/", views.activity_review, name="review"),
     path("activities/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),

@@ -4,6 +4,8 @@ Every view fetches through `visible_activity` (or the access module), so an
 activity of another region is a 404 whatever URL is typed.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,8 +14,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_POST, require_safe
 
 from regions import access
 
@@ -21,7 +26,7 @@ from . import evidence as evidence_service
 from . import services
 from .filters import ActivityFilter
 from .forms import ActivityForm, EvidenceForm, ReviewForm
-from .models import Activity, Evidence
+from .models import PARTICIPANT_FIELDS, Activity, Evidence
 
 PAGE_SIZE = 50
 
@@ -81,7 +86,7 @@ def activity_detail(request, pk):
         "activity": activity,
         "institutions": activity.institutions.all(),
         "transitions": activity.transitions.select_related("by"),
-        "history": activity.history.select_related("history_user")[:20],
+        "history": history_entries(activity),
         "evidence": activity.evidence.all(),
         "can_edit": access.can_edit_activity(request.user, activity),
         "can_review": access.can_review_activity(request.user, activity),
@@ -89,6 +94,53 @@ def activity_detail(request, pk):
         "evidence_form": EvidenceForm(),
     }
     return render(request, "activities/detail.html", context)
+
+
+# With a context: Django's own catalogue translates a bare "Created" as "creation date".
+HISTORY_TYPES = {
+    "+": pgettext_lazy("history of an activity", "Created"),
+    "~": pgettext_lazy("history of an activity", "Changed"),
+    "-": pgettext_lazy("history of an activity", "Deleted"),
+}
+# Bookkeeping, not something a person changed: the history would only repeat it on every line.
+HISTORY_HIDDEN = ["version", "updated_at", "client_uuid", "approved_at"]
+
+
+FIELD_ORDER = {field.name: index for index, field in enumerate(Activity._meta.fields)}
+
+
+def history_entries(activity, limit=20):
+    """The newest changes: who, when, and each field's label with its value before and after."""
+    records = list(activity.history.select_related("history_user")[: limit + 1])
+    entries = []
+    for record, previous in zip(records[:limit], records[1:] + [None], strict=False):
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=HISTORY_HIDDEN)
+            # In the form's order, not the order the diff happens to find them in.
+            for change in sorted(delta.changes, key=lambda c: FIELD_ORDER.get(c.field, 0)):
+                field = Activity._meta.get_field(change.field)
+                changes.append(
+                    {"label": field.verbose_name, "old": shown(field, change.old), "new": shown(field, change.new)}
+                )
+        entries.append({"record": record, "type": HISTORY_TYPES.get(record.history_type, ""), "changes": changes})
+    return entries
+
+
+def shown(field, value):
+    """A stored value as the page shows it: choices by label, related rows by name, dates the language's way."""
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if field.is_relation:
+        related = field.related_model.objects.filter(pk=value).first()
+        if related is None:
+            return "—"
+        return getattr(related, "display_name", related)
+    return value
 
 
 @login_required
@@ -162,6 +214,83 @@ def activity_submit(request, pk):
     return _transition(request, activity, "submit", "")
 
 
+@login_required
+@require_safe
+def activity_submit_check(request, pk):
+    """Check your answers: what will be sent, with a way to change each, and what is still missing.
+
+    The send button shows only when nothing is missing; the rule itself is the model's, so the
+    POST may still be refused (evidence removed in another tab) and says why.
+    """
+    activity = visible_activity(request.user, pk)
+    if not access.can_author_in_region(request.user, activity.region_id):
+        raise PermissionDenied
+    if activity.status == Activity.Status.SUBMITTED:
+        messages.info(request, DONE_MESSAGES["submit"])
+        return redirect(activity)
+    if not activity.is_open_for_editing:
+        status = activity.get_status_display().lower()
+        messages.error(request, _("This activity cannot be edited now: it is %(status)s.") % {"status": status})
+        return redirect(activity)
+    problems = activity.submission_problems()
+    context = {
+        "activity": activity,
+        "answers": answers(activity),
+        "problems": [(message, problem_link(activity, field)) for field, message in problems.items()],
+    }
+    return render(request, "activities/submit_check.html", context)
+
+
+# Where each problem is put right: the form field, or the evidence section of the detail page.
+PROBLEM_ANCHORS = {"participants": "id_girls", "start_date": "id_start_date", "end_date": "id_end_date"}
+
+
+def problem_link(activity, field):
+    if field == "evidence":
+        return activity.get_absolute_url() + "#evidence"
+    return f"{reverse('activities:edit', args=[activity.pk])}#{PROBLEM_ANCHORS.get(field, f'id_{field}')}"
+
+
+def field_label(name):
+    """The model's label for a field, which the form shows too."""
+    return Activity._meta.get_field(name).verbose_name
+
+
+def answers(activity):
+    """The rows of the summary: label, value, and where to change it."""
+    edit = reverse("activities:edit", args=[activity.pk])
+    place = ", ".join(part for part in (activity.place_name, activity.district) if part)
+    if activity.latitude is not None:
+        place = f"{place} ({activity.latitude}, {activity.longitude})".strip()
+    dates = date_format(activity.start_date, "SHORT_DATE_FORMAT")
+    if activity.end_date != activity.start_date:
+        dates += " – " + date_format(activity.end_date, "SHORT_DATE_FORMAT")
+    rows = [
+        (field_label("objective"), activity.objective.display_name, "id_objective"),
+        (field_label("service"), activity.service, "id_service"),
+        (field_label("title"), activity.title, "id_title"),
+        (_("Dates"), dates, "id_start_date"),
+        (field_label("modality"), activity.get_modality_display(), "id_modality"),
+        (field_label("place_name"), place, "id_place_name"),
+        *[(field_label(name), getattr(activity, name), f"id_{name}") for name in PARTICIPANT_FIELDS],
+        (_("Total participants"), activity.participants_total, "id_girls"),
+        (field_label("families"), activity.families, "id_families"),
+        (field_label("description"), activity.description, "id_description"),
+    ]
+    result = [
+        {"label": label, "value": value if value != "" else "—", "change": f"{edit}#{anchor}"}
+        for label, value, anchor in rows
+    ]
+    result.append(
+        {
+            "label": Evidence._meta.verbose_name_plural,
+            "value": activity.evidence.count(),
+            "change": activity.get_absolute_url() + "#evidence",
+        }
+    )
+    return result
+
+
 @reviewer_required
 @require_POST
 def activity_review(request, pk):
@@ -173,11 +302,12 @@ def activity_review(request, pk):
     return _transition(request, activity, form.cleaned_data["action"], form.cleaned_data["comment"])
 
 
+# Lazy: translated when shown, in the language of the request, not of whoever imported this first.
 DONE_MESSAGES = {
-    "submit": _("Submitted for review. You will be told by email when it is reviewed."),
-    "approve": _("Approved."),
-    "return": _("Returned to the coordinator with your comment."),
-    "reopen": _("Reopened: the coordinator can edit it again."),
+    "submit": gettext_lazy("Submitted for review. You will be told by email when it is reviewed."),
+    "approve": gettext_lazy("Approved."),
+    "return": gettext_lazy("Returned to the coordinator with your comment."),
+    "reopen": gettext_lazy("Reopened: the coordinator can edit it again."),
 }
 
 

@@ -358,6 +358,8 @@ def open_data(request):
         _("Open data"),
         _("The campaign's public figures and approved activities as CSV and GeoJSON, with a data dictionary."),
         release=release,
+        # A PublicCount, so that the number reads with the language's grouping (2 251, 2,251).
+        activity_total=selectors.totals(release)["activities"],
         files=downloads.files(release),
     )
 

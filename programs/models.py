@@ -47,6 +47,12 @@ class Objective(Bilingual):
     def __str__(self):
         return self.code
 
+    @property
+    def display_name(self):
+        """As people know it: the code, then the title in the page's language (OE1 alone tells a
+        new coordinator nothing)."""
+        return f"{self.code} · {self.localized('title')}"
+
 
 class Program(Bilingual):
     name = models.CharField(_("name (Spanish)"), max_length=200, unique=True)

@@ -2,11 +2,14 @@
 services) is loaded once per test database; factories pick from it."""
 
 import datetime
+import io
 
 import factory
 from django.conf import settings
+from django.core.files.base import ContentFile
+from PIL import Image
 
-from activities.models import Activity, Institution, SupportNetwork
+from activities.models import Activity, Evidence, Institution, SupportNetwork
 from programs.models import Objective, Service
 from regions.models import Region, RegionMembership
 
@@ -50,16 +53,51 @@ class SupportNetworkFactory(factory.django.DjangoModelFactory):
 class ActivityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Activity
+        skip_postgeneration_save = True
 
     region = factory.LazyFunction(lambda: Region.objects.get(slug="amazonas"))
     objective = factory.LazyFunction(lambda: Objective.objects.get(code="OE1"))
     service = factory.LazyAttribute(lambda a: a.objective.services.order_by("slug").first())
     title = factory.Sequence(lambda n: f"Taller comunitario {n}")
+    description = "Sesión de prevención con madres y padres de familia."
     start_date = datetime.date(2025, 3, 10)
     end_date = datetime.date(2025, 3, 10)
+    place_name = "Local comunal"
     women = 12
     men = 8
     adolescent_girls = 5
+
+    @factory.post_generation
+    def with_evidence(activity, create, extracted, **kwargs):
+        """`ActivityFactory(with_evidence=True)`: ready to submit, one photo attached."""
+        if create and extracted:
+            EvidenceFactory(activity=activity)
+
+
+def tiny_png():
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "orange").save(out, "PNG")
+    return out.getvalue()
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A stored photo, as `evidence_attach` would leave it (without running its checks)."""
+
+    class Meta:
+        model = Evidence
+
+    activity = factory.SubFactory(ActivityFactory)
+    file = factory.LazyFunction(lambda: ContentFile(tiny_png(), name="foto.png"))
+    content_type = Evidence.Kind.PNG
+    size = factory.LazyAttribute(lambda e: e.file.size)
+    caption = "Vista general del taller"
+
+
+def complete(activity):
+    """Give an activity what submitting requires (see Activity.submission_problems); returns it."""
+    if not activity.evidence.exists():
+        EvidenceFactory(activity=activity)
+    return activity
 
 
 def activity_form_data(region, **overrides):

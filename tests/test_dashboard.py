@@ -85,7 +85,7 @@ class TestApprovedOnly:
         self, staff_client, coord_amazonas, staff, amazonas
     ):
         target("oe1-awareness-activities", amazonas, 4)
-        draft = activity(amazonas, "draft", women=6, men=2, created_by=coord_amazonas)
+        draft = activity(amazonas, "draft", women=6, men=2, created_by=coord_amazonas, with_evidence=True)
         activity_transition(activity=draft, action="submit", by=coord_amazonas)
         response, _ = page(staff_client)
         assert response.context["figures"]["activities"] == 0
@@ -104,7 +104,7 @@ class TestApprovedOnly:
         assert region_cell(response, "oe1-awareness-activities", amazonas)["actual"] == 0
 
     def test_a_returned_activity_is_never_counted(self, staff_client, coord_amazonas, staff, amazonas):
-        submitted = activity(amazonas, "draft", women=5, created_by=coord_amazonas)
+        submitted = activity(amazonas, "draft", women=5, created_by=coord_amazonas, with_evidence=True)
         activity_transition(activity=submitted, action="submit", by=coord_amazonas)
         activity_transition(activity=submitted, action="return", by=staff, comment="Indique las familias.")
         response, _ = page(staff_client)

@@ -162,6 +162,7 @@ PANEL_URLS = [
     ("edit", "get", "activity"),
     ("edit", "post", "activity"),
     ("submit", "post", "activity"),
+    ("submit_check", "get", "activity"),
     ("review", "post", "activity"),
     ("evidence_upload", "post", "activity"),
     ("evidence_download", "get", "evidence"),

@@ -285,4 +285,65 @@ class TestAnApprovedActivityIsReadOnly:
     def test_a_draft_detail_page_does_offer_them(self, amazonas_client, draft):
         page = amazonas_client.get(url("detail", "es", draft.pk)).content.decode()
         assert f'href="{url("edit", "es", draft.pk)}"' in page
-        assert f'action="{url("submit", "es", draft.pk)}"' in page
+        # Submitting starts from the "check your answers" page, which holds the send button.
+        assert f'href="{url("submit_check", "es", draft.pk)}"' in page
+
+
+class TestThePhoneLayout:
+    """What the server renders for a 360-px phone; tests/browser/test_activity_form_phone.py tries it in Chromium."""
+
+    def test_the_counts_are_a_sex_by_age_grid_with_families_below(self, amazonas_client):
+        html = amazonas_client.get(url("create")).content.decode()
+        grid = html[html.index('<table class="counts-grid">') : html.index("</table>", html.index("counts-grid"))]
+        body = grid[grid.index("<tbody>") : grid.index("</tbody>")]
+        rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", body, re.S)
+        assert [(head, re.findall(r'name="(\w+)"', cells)) for head, cells in rows] == [
+            ("Niñas y niños (0–11)", ["girls", "boys"]),
+            ("Adolescentes (12–17)", ["adolescent_girls", "adolescent_boys"]),
+            ("Personas adultas (18+)", ["women", "men"]),
+        ]
+        assert re.findall(r'<th scope="col">(.*?)</th>', grid) == ["Grupo de edad", "Mujer", "Hombre"]
+        assert 'name="families"' not in grid and 'name="families"' in html
+
+    def test_the_total_is_computed_by_the_server_when_editing(self, amazonas_client, amazonas, coord_amazonas):
+        activity = ActivityFactory(created_by=coord_amazonas, girls=3, boys=2, adolescent_girls=0, women=7, men=1)
+        html = amazonas_client.get(url("edit", "es", activity.pk)).content.decode()
+        total = re.search(r'<output id="participants-total"[^>]*>(\d+)</output>', html)
+        assert total and int(total.group(1)) == activity.participants_total > 0
+
+    def test_a_refused_form_shows_the_total_of_what_was_typed(self, amazonas_client, amazonas):
+        response = amazonas_client.post(url("create"), form_data(amazonas, title="", girls=4, women="x", men=5))
+        assert response.status_code == 400
+        assert re.search(r'<output id="participants-total"[^>]*>28</output>', response.content.decode())
+
+    @pytest.mark.parametrize("lang", ["es", "en"])
+    def test_the_objective_select_shows_each_objective_by_name(self, amazonas_client, lang):
+        form = amazonas_client.get(url("create", lang)).content.decode()
+        with translation.override(lang):
+            for objective in Objective.objects.all():
+                name = escape(objective.localized("title"))
+                assert f'<option value="{objective.pk}">{objective.code} · {name}</option>' in form
+
+    def test_the_activity_list_names_the_objective(self, amazonas_client, coord_amazonas):
+        activity = ActivityFactory(created_by=coord_amazonas)
+        html = amazonas_client.get(url("list")).content.decode()
+        first_words = " ".join(activity.objective.title.split()[:3])
+        assert re.search(rf"<td>{activity.objective.code} · {re.escape(escape(first_words))}", html)
+
+    def test_the_map_knows_the_region_its_centroid_and_boundary(self, amazonas_client, amazonas):
+        amazonas.boundary = {
+            "type": "Polygon",
+            "coordinates": [[[-78.6, -7.0], [-77.2, -7.0], [-77.2, -5.4], [-78.6, -7.0]]],
+        }
+        amazonas.save(update_fields=["boundary"])
+        data = amazonas_client.get(url("create")).context["map_data"]
+        assert data["region"] == str(amazonas.pk)
+        assert data["regions"] == {str(amazonas.pk): [float(amazonas.latitude), float(amazonas.longitude)]}
+        assert data["boundary"] == amazonas.boundary
+
+    def test_the_panel_has_the_compact_header_and_the_public_site_keeps_its_own(self, amazonas_client):
+        panel = amazonas_client.get(url("create")).content.decode()
+        assert 'class="site-header panel-header"' in panel and 'id="quick-exit"' in panel
+        assert 'class="skip-link" href="#main"' in panel
+        public = amazonas_client.get("/es/").content.decode()
+        assert 'class="site-header panel-header"' not in public and '<header class="site-header">' in public

@@ -19,7 +19,7 @@ from PIL import Image
 from activities.models import Activity, ActivityTransition, Evidence
 from programs.models import Objective, Service
 
-from .factories import ActivityFactory
+from .factories import ActivityFactory, complete
 
 MB = 1024 * 1024
 COMMENT = "Falta el número de familias alcanzadas."
@@ -97,6 +97,7 @@ def draft(amazonas, coord_amazonas):
 
 class TestSubmitting:
     def test_the_coordinator_submits_a_draft_and_the_step_is_recorded(self, coordinator_client, coord_amazonas, draft):
+        complete(draft)
         before = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
         response = coordinator_client.post(url("submit", draft.pk))
         assert response.status_code == 302
@@ -110,6 +111,7 @@ class TestSubmitting:
         ]
 
     def test_a_second_tap_on_submit_is_not_an_error_and_records_nothing_more(self, coordinator_client, draft):
+        complete(draft)
         first = coordinator_client.post(url("submit", draft.pk))
         messages_shown(coordinator_client, first)
         again = coordinator_client.post(url("submit", draft.pk))
@@ -202,6 +204,7 @@ class TestTheWholeLoop:
         django_capture_on_commit_callbacks,
         mailoutbox,
     ):
+        complete(draft)
         review = url("review", draft.pk)
 
         # The coordinator submits.

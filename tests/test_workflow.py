@@ -26,7 +26,7 @@ def _english():
 
 @pytest.fixture
 def draft(amazonas, coord_amazonas):
-    return ActivityFactory(region=amazonas, created_by=coord_amazonas)
+    return ActivityFactory(region=amazonas, created_by=coord_amazonas, with_evidence=True)
 
 
 def at_status(status, **fields):

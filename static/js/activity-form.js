@@ -1,7 +1,9 @@
-// Activity form: narrow the services to the chosen objective, and pick a point on a map.
+// Activity form: narrow the services to the chosen objective, keep the participants' total, and pick
+// a point on a map of the coordinator's region.
 // The server enforces both; this only saves the coordinator from choices that would be refused.
 (function () {
   "use strict";
+  var PERU = [-9.19, -75.02];
 
   function narrowServices() {
     var objective = document.getElementById("id_objective");
@@ -22,21 +24,65 @@
     apply();
   }
 
+  // The page is rendered with the total already; this keeps it current while the person types.
+  function runningTotal() {
+    var total = document.getElementById("participants-total");
+    if (!total) return;
+    var inputs = (total.getAttribute("for") || "").split(" ").map(function (id) {
+      return document.getElementById(id);
+    }).filter(Boolean);
+    function update() {
+      var sum = inputs.reduce(function (acc, input) {
+        var n = parseInt(input.value, 10);
+        return acc + (isNaN(n) || n < 0 ? 0 : n);
+      }, 0);
+      total.value = String(sum);
+    }
+    inputs.forEach(function (input) { input.addEventListener("input", update); });
+    update();
+  }
+
+  function mapData() {
+    var node = document.getElementById("point-map-data");
+    try {
+      return node ? JSON.parse(node.textContent) : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
   function pointPicker() {
     var box = document.getElementById("point-map");
     var lat = document.getElementById("id_latitude");
     var lon = document.getElementById("id_longitude");
-    if (!box || !lat || !lon || !window.L) return;
-    var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : [-9.19, -75.02];
+    if (!box || !lat || !lon) return;
+    if (!window.L) {
+      useMyLocation(function (a, b) { lat.value = a.toFixed(6); lon.value = b.toFixed(6); });
+      return;
+    }
+    var data = mapData();
+    var regions = data.regions || {};
+    var regionSelect = document.getElementById("id_region");
+    var centroid = regions[data.region] || null;
+    var hasPoint = lat.value && lon.value;
+    var start = hasPoint ? [parseFloat(lat.value), parseFloat(lon.value)] : centroid || PERU;
     // The map is a pointing aid, hidden from assistive technology (aria-hidden): keyboard and
     // screen-reader users type the coordinates in the labelled fields. So nothing in it may take
     // the focus: no keyboard handler on the container, no tab stop on the zoom buttons or marker,
     // and Leaflet's credit as plain text rather than a link.
-    var map = L.map(box, { keyboard: false }).setView(start, lat.value ? 12 : 5);
+    var map = L.map(box, { keyboard: false }).setView(start, hasPoint ? 12 : centroid ? 8 : 5);
     map.attributionControl.setPrefix("Leaflet");
     Array.prototype.forEach.call(box.querySelectorAll("a, button"), function (control) {
       control.setAttribute("tabindex", "-1");
     });
+    // Without tiles (none configured, or no signal) the region's outline still tells where a tap lands.
+    if (data.boundary && data.boundary.type) {
+      var outline = L.geoJSON(data.boundary, {
+        interactive: false,
+        style: { color: "#7a1f5c", weight: 2, fillColor: "#7a1f5c", fillOpacity: 0.08 },
+      }).addTo(map);
+      if (!hasPoint) map.fitBounds(outline.getBounds(), { padding: [8, 8] });
+    }
     if (box.dataset.tiles) {
       L.tileLayer(box.dataset.tiles, { maxZoom: 17, attribution: "© OpenStreetMap" }).addTo(map);
     }
@@ -45,10 +91,14 @@
       if (marker) marker.setLatLng(latlng);
       else marker = L.marker(latlng, { keyboard: false }).addTo(map);
     }
-    if (lat.value && lon.value) place(start);
+    function fill(a, b) {
+      // Six decimals, as the points are stored (about 10 cm).
+      lat.value = a.toFixed(6);
+      lon.value = b.toFixed(6);
+    }
+    if (hasPoint) place(start);
     map.on("click", function (event) {
-      lat.value = event.latlng.lat.toFixed(6);
-      lon.value = event.latlng.lng.toFixed(6);
+      fill(event.latlng.lat, event.latlng.lng);
       place(event.latlng);
     });
     function typed() {
@@ -57,10 +107,44 @@
     }
     lat.addEventListener("change", typed);
     lon.addEventListener("change", typed);
+    if (regionSelect) {
+      regionSelect.addEventListener("change", function () {
+        var other = regions[regionSelect.value];
+        if (other && !marker) map.setView(other, 8);
+      });
+    }
+    useMyLocation(function (a, b) {
+      fill(a, b);
+      place([a, b]);
+      map.setView([a, b], Math.max(map.getZoom(), 13));
+    });
+  }
+
+  function useMyLocation(found) {
+    var button = document.getElementById("use-location");
+    var status = document.getElementById("location-status");
+    if (!button || !navigator.geolocation) return;
+    button.parentNode.hidden = false;
+    button.addEventListener("click", function () {
+      status.textContent = "";
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          button.disabled = false;
+          found(position.coords.latitude, position.coords.longitude);
+        },
+        function () {
+          button.disabled = false;
+          status.textContent = button.getAttribute("data-failed");
+        },
+        { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 }
+      );
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     narrowServices();
+    runningTotal();
     pointPicker();
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();

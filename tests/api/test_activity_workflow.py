@@ -32,7 +32,7 @@ def state(activity):
 @pytest.fixture
 def in_status(amazonas, coord_amazonas):
     def make(status):
-        return ActivityFactory(region=amazonas, status=status, created_by=coord_amazonas)
+        return ActivityFactory(region=amazonas, status=status, created_by=coord_amazonas, with_evidence=True)
 
     return make
 

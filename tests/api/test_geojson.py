@@ -120,7 +120,7 @@ class TestRegions:
         self, api, campaign, amazonas, coord_amazonas, staff, django_capture_on_commit_callbacks
     ):
         before = get(api, REGIONS)
-        activity = ActivityFactory(region=amazonas, created_by=coord_amazonas)
+        activity = ActivityFactory(region=amazonas, created_by=coord_amazonas, with_evidence=True)
         activity_transition(activity=activity, action="submit", by=coord_amazonas)
         with django_capture_on_commit_callbacks(execute=True):
             activity_transition(activity=activity, action="approve", by=staff)

@@ -70,7 +70,7 @@ def test_only_the_released_activities_are_listed(api, released, amazonas):
 def test_an_approval_after_the_release_is_seen_at_once_by_the_signed_in_api_only(
     api, released, amazonas, coord_amazonas, staff, django_capture_on_commit_callbacks
 ):
-    activity = ActivityFactory(region=amazonas, created_by=coord_amazonas, title="Recién aprobada")
+    activity = ActivityFactory(region=amazonas, created_by=coord_amazonas, title="Recién aprobada", with_evidence=True)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
     anonymous_before = api.get(URL).content
     with django_capture_on_commit_callbacks(execute=True):

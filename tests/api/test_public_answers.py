@@ -49,7 +49,7 @@ ZERO = {"value": 0, "suppressed": False, "reason": None}
 def test_an_approval_shows_in_the_anonymous_answers_with_the_next_release(
     api, coord_amazonas, staff, django_capture_on_commit_callbacks
 ):
-    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas)
+    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas, with_evidence=True)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
     with django_capture_on_commit_callbacks(execute=True):
         release_publish()

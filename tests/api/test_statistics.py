@@ -134,7 +134,7 @@ class TestReleases:
         self, api, campaign, amazonas, coord_amazonas, staff, django_capture_on_commit_callbacks
     ):
         before = get(api, by="region")
-        activity = ActivityFactory(region=amazonas, created_by=coord_amazonas, women=30)
+        activity = ActivityFactory(region=amazonas, created_by=coord_amazonas, women=30, with_evidence=True)
         activity_transition(activity=activity, action="submit", by=coord_amazonas)
         with django_capture_on_commit_callbacks(execute=True):
             activity_transition(activity=activity, action="approve", by=staff)

@@ -98,6 +98,8 @@ def partners(amazonas):
 @pytest.fixture
 def returned_activity(coord_amazonas, staff):
     activity = ActivityFactory(title="Feria de la campaña", created_by=coord_amazonas)
+    # Only an activity with evidence can be submitted, and so returned.
+    evidence_attach(activity=activity, uploaded_file=photo(), caption="Afiche de la feria", by=coord_amazonas)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
     activity_transition(activity=activity, action="return", by=staff, comment="Indique el número de familias.")
     return activity

@@ -3,7 +3,6 @@ submits it; staff return it with a comment; the coordinator fixes and resubmits;
 activity is then read-only. Role and label locators throughout, so the page's labels are tested too."""
 
 import io
-import math
 import re
 
 import pytest
@@ -17,19 +16,9 @@ from regions.models import Region
 
 pytestmark = pytest.mark.browser
 
-# The view static/js/activity-form.js opens on when no point is set yet: Peru, whole.
-PERU_VIEW = (-9.19, -75.02)
-PERU_ZOOM = 5
 TITLE = "Taller de prevención en la plaza de Chachapoyas"
 PHOTO_CAPTION = "Asistentes en la plaza, de espaldas"
 RETURN_COMMENT = "Falta contar a los hombres que llegaron tarde; corrija la cifra."
-
-
-def world_pixel(lat, lon, zoom):
-    """Where a point falls on Leaflet's Web Mercator world at a zoom level, in CSS pixels."""
-    scale = 256 * 2**zoom
-    sin = math.sin(math.radians(lat))
-    return (lon + 180) / 360 * scale, (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale
 
 
 def jpeg_with_gps(path):
@@ -67,7 +56,7 @@ def test_log_submit_return_resubmit_approve(new_context, login, coord_amazonas, 
     services = coordinator.get_by_label("Servicio")
     punche_option = services.locator(f'option[value="{punche.pk}"]')
     assert punche_option.evaluate("o => !o.hidden && !o.disabled"), "before an objective is chosen, all services show"
-    coordinator.get_by_label("Objetivo").select_option(label="OE1")
+    coordinator.get_by_label("Objetivo").select_option(str(oe1.pk))
     assert punche_option.evaluate("o => o.hidden && o.disabled"), "an OE2-only service must drop out for OE1"
     services.select_option(str(service.pk))
 
@@ -76,14 +65,13 @@ def test_log_submit_return_resubmit_approve(new_context, login, coord_amazonas, 
     coordinator.get_by_label("Fecha de término").fill("2025-03-11")
     coordinator.get_by_label("Lugar").fill("Plaza de Armas")
     coordinator.get_by_label("Distrito").fill("Chachapoyas")
+    coordinator.get_by_label("Descripción", exact=True).fill("Sesión con madres y padres de familia.")
 
-    # Tap the map where Chachapoyas is on the initial view: the point lands there only if that view is Peru.
+    # Tap the middle of the map: the point lands in Amazonas only if the map opened on the region.
     point_map = coordinator.locator("#point-map")
     point_map.scroll_into_view_if_needed()
-    box = point_map.bounding_box()
     target = (float(amazonas.latitude), float(amazonas.longitude))
-    (cx, cy), (tx, ty) = world_pixel(*PERU_VIEW, PERU_ZOOM), world_pixel(*target, PERU_ZOOM)
-    point_map.click(position={"x": box["width"] / 2 + tx - cx, "y": box["height"] / 2 + ty - cy})
+    point_map.click()
     latitude, longitude = coordinator.get_by_label("Latitud"), coordinator.get_by_label("Longitud")
     expect(latitude).not_to_have_value("")
     lat, lon = float(latitude.input_value()), float(longitude.input_value())
@@ -109,6 +97,10 @@ def test_log_submit_return_resubmit_approve(new_context, login, coord_amazonas, 
     coordinator.get_by_role("button", name="Adjuntar").click()
     expect_message(coordinator, "Archivo adjuntado.")
     expect(coordinator.get_by_role("link", name=PHOTO_CAPTION)).to_be_visible()
+    # The link below the evidence leads to the answers to check; the button there sends them.
+    coordinator.get_by_role("link", name="Enviar a revisión").click()
+    expect(coordinator).to_have_url(re.compile(r"/es/panel/activities/\d+/submit/check/$"))
+    expect(coordinator.get_by_text("Plaza de Armas")).to_be_visible()
     coordinator.get_by_role("button", name="Enviar a revisión").click()
     expect_message(coordinator, "Enviada a revisión")
     expect(coordinator.locator(".status")).to_have_text("Enviada")
@@ -134,6 +126,7 @@ def test_log_submit_return_resubmit_approve(new_context, login, coord_amazonas, 
     coordinator.get_by_label("Hombres (18+)").fill("11")
     coordinator.get_by_role("button", name="Guardar borrador").click()
     expect_message(coordinator, "Cambios guardados.")
+    coordinator.get_by_role("link", name="Enviar a revisión").click()
     coordinator.get_by_role("button", name="Enviar a revisión").click()
     expect_message(coordinator, "Enviada a revisión")
 
@@ -150,6 +143,7 @@ def test_log_submit_return_resubmit_approve(new_context, login, coord_amazonas, 
     expect(coordinator.get_by_text("Las actividades aprobadas son de solo lectura.")).to_be_visible()
     expect(coordinator.get_by_role("link", name="Editar", exact=True)).to_have_count(0)
     expect(coordinator.get_by_role("button", name="Enviar a revisión")).to_have_count(0)
+    expect(coordinator.get_by_role("link", name="Enviar a revisión")).to_have_count(0)
     expect(coordinator.get_by_role("button", name="Adjuntar")).to_have_count(0)
     coordinator.goto(detail_url + "edit/")
     expect(coordinator).to_have_url(detail_url)

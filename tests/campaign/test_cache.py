@@ -35,7 +35,7 @@ def test_each_language_has_its_own_copy(client, amazonas):
 def test_an_approval_shows_on_the_region_page_once_the_next_release_is_published(
     client, coord_amazonas, staff, publish, django_capture_on_commit_callbacks
 ):
-    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas)
+    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas, with_evidence=True)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
     publish()
     with django_capture_on_commit_callbacks(execute=True):

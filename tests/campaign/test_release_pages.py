@@ -46,7 +46,7 @@ def test_an_approval_after_the_release_changes_no_public_page_until_the_next(
     ActivityFactory(title="Taller de Luya", status="approved")
     publish()
     before = {path: text(client.get(f"/es/{path}")) for path in [*FIGURE_PAGES, *DOWNLOADS]}
-    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas, women=40)
+    activity = ActivityFactory(title="Feria de Leimebamba", created_by=coord_amazonas, women=40, with_evidence=True)
     activity_transition(activity=activity, action="submit", by=coord_amazonas)
     with django_capture_on_commit_callbacks(execute=True):
         activity_transition(activity=activity, action="approve", by=staff)
