@@ -137,6 +137,8 @@ def test_coordinator_pages(new_page, login, audit, lang, draft_with_evidence, re
         ("draft with evidence", f"/{lang}/panel/activities/{draft_with_evidence.pk}/"),
         ("returned activity", f"/{lang}/panel/activities/{returned_activity.pk}/"),
         ("edit form", f"/{lang}/panel/activities/{returned_activity.pk}/edit/"),
+        ("check your answers, with problems", f"/{lang}/panel/activities/{returned_activity.pk}/submit/check/"),
+        ("check your answers, ready", f"/{lang}/panel/activities/{draft_with_evidence.pk}/submit/check/"),
         ("new activity form", f"/{lang}/panel/activities/new/"),
     ]:
         page.goto(url)
