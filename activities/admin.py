@@ -57,7 +57,7 @@ class EvidenceInline(admin.TabularInline):
 
 @admin.register(Activity)
 class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
-    list_display = ["title", "region", "objective", "service", "start_date", "status", "participants"]
+    list_display = ["name", "region", "objective", "service", "start_date", "status", "participants"]
     list_filter = ["status", "region", "objective", ("service", ServiceListFilter), "modality", "start_date"]
     list_select_related = ["region", "objective", "service__program"]
     search_fields = ["title", "place_name", "district"]
@@ -71,6 +71,11 @@ class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
     @admin.display(description=_("participants"))
     def participants(self, obj):
         return obj.participants_total
+
+    # An untitled draft still needs a name to click in the list.
+    @admin.display(description=_("title"), ordering="title")
+    def name(self, obj):
+        return str(obj)
 
 
 @admin.register(Evidence)

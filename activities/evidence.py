@@ -13,7 +13,7 @@ import zlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from regions import access
 
 from .models import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_PER_ACTIVITY, Activity, Evidence, EvidenceKind
 
-__all__ = ["evidence_attach", "evidence_open", "evidence_remove"]
+__all__ = ["ClientUuidTaken", "evidence_attach", "evidence_open", "evidence_remove"]
 
 MEGABYTE = 1024 * 1024
 # Phones shoot 12 to 200 megapixels; reviewers need to see the scene, not the pores, and
@@ -56,29 +56,50 @@ PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n)(.*?)endstream", re.DOTAL
 MAX_PDF_INFLATED = 64 * MEGABYTE
 
 
-def evidence_attach(*, activity, uploaded_file, caption, by):
-    """Check, clean and store one uploaded file as evidence of the activity.
+class ClientUuidTaken(ValidationError):
+    """The client_uuid of an upload names a file of another activity."""
 
-    Raises PermissionDenied when `by` may not add evidence to it, and ValidationError
-    (with a code) when the file is refused; then nothing is stored.
+
+def evidence_attach(*, activity, uploaded_file, caption, by, client_uuid=None):
+    """Check, clean and store one uploaded file as evidence of the activity; returns (evidence, created).
+
+    A phone names each upload with a `client_uuid` before its first attempt. When an upload with
+    it already got in, that evidence is returned (created False) and the new bytes are dropped,
+    even once the activity is submitted: a phone that lost the answer must be able to finish.
+    Raises PermissionDenied when `by` may not add evidence to it, ClientUuidTaken when the
+    `client_uuid` names another activity's file, and ValidationError (with a code) when the file
+    is refused; then nothing is stored.
     """
+    # First without the lock: a retry is answered before its photo is decoded again.
+    if (earlier := _earlier_upload(activity, client_uuid, by)) is not None:
+        return earlier, False
     if not access.can_add_evidence(by, activity):
         raise PermissionDenied
     caption = _clean_caption(caption)
     kind, content = _clean_file(uploaded_file)
-    # Decoding a photo takes a moment: the row is locked only for the count and the write.
-    with transaction.atomic():
-        locked = Activity.objects.select_for_update().get(pk=activity.pk)
-        # Someone may have submitted the activity while the file was being cleaned.
-        if not access.can_add_evidence(by, locked):
-            raise PermissionDenied
-        if locked.evidence.count() >= MAX_EVIDENCE_PER_ACTIVITY:
-            raise ValidationError(
-                _("An activity can have at most %(limit)s files; remove one first."),
-                code="too_many_files",
-                params={"limit": MAX_EVIDENCE_PER_ACTIVITY},
-            )
-        return _store(locked, kind, content, caption, by)
+    try:
+        # Decoding a photo takes a moment: the row is locked only for the count and the write.
+        with transaction.atomic():
+            locked = Activity.objects.select_for_update().get(pk=activity.pk)
+            # An earlier attempt may have been stored while this file was being cleaned: the lock orders the two.
+            if (earlier := _earlier_upload(locked, client_uuid, by)) is not None:
+                return earlier, False
+            # Someone may have submitted the activity while the file was being cleaned.
+            if not access.can_add_evidence(by, locked):
+                raise PermissionDenied
+            if locked.evidence.count() >= MAX_EVIDENCE_PER_ACTIVITY:
+                raise ValidationError(
+                    _("An activity can have at most %(limit)s files; remove one first."),
+                    code="too_many_files",
+                    params={"limit": MAX_EVIDENCE_PER_ACTIVITY},
+                )
+            return _store(locked, kind, content, caption, by, client_uuid), True
+    except IntegrityError:
+        # The lock orders uploads to one activity only: the same client_uuid sent to another activity
+        # at the same moment got there first, and the unique index refused this one.
+        if client_uuid is None or not Evidence.objects.filter(client_uuid=client_uuid).exists():
+            raise
+        return _earlier_upload(activity, client_uuid, by), False
 
 
 def evidence_remove(*, evidence, by):
@@ -107,8 +128,26 @@ def evidence_open(*, evidence, by):
         raise Http404 from missing
 
 
-def _store(activity, kind, content, caption, by):
-    evidence = Evidence(activity=activity, content_type=kind, size=len(content), caption=caption, uploaded_by=by)
+def _earlier_upload(activity, client_uuid, by):
+    """The evidence an earlier attempt with this client_uuid stored on the activity, if any."""
+    if client_uuid is None or not access.can_author_in_region(by, activity.region_id):
+        return None  # whoever may not upload here is refused as for any upload
+    earlier = Evidence.objects.filter(client_uuid=client_uuid).first()
+    if earlier is not None and earlier.activity_id != activity.pk:
+        # The other activity may be another region's: say no more than that the value is taken.
+        raise ClientUuidTaken(_("This client_uuid is already used; generate a new one."), code="conflict")
+    return earlier
+
+
+def _store(activity, kind, content, caption, by, client_uuid):
+    evidence = Evidence(
+        activity=activity,
+        content_type=kind,
+        size=len(content),
+        caption=caption,
+        uploaded_by=by,
+        client_uuid=client_uuid,
+    )
     # The name given here only lends its extension: evidence_path draws a random one.
     evidence.file.save(f"evidence.{EXTENSIONS[kind]}", ContentFile(content), save=False)
     try:

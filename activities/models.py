@@ -113,18 +113,28 @@ class Activity(models.Model):
     EDITABLE = (Status.DRAFT, Status.RETURNED)
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="activities", verbose_name=_("region"))
+    # Coordinators in the field save what they have: a draft may lack its objective, service, title
+    # and dates. Submitting requires them (submission_problems), and once an activity is with the
+    # ministry the database does too (activity_complete_unless_open).
     objective = models.ForeignKey(
-        Objective, on_delete=models.PROTECT, related_name="activities", verbose_name=_("objective")
+        Objective,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("objective"),
     )
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="activities", verbose_name=_("service"))
-    title = models.CharField(_("title"), max_length=200)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="activities", verbose_name=_("service")
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
     description = models.TextField(
         _("description"),
         blank=True,
         help_text=_("What was done and with whom, in general terms. Never write a child's or victim's name or story."),
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices, default=Modality.IN_PERSON)
     place_name = models.CharField(_("place"), max_length=200, blank=True)
     district = models.CharField(_("district"), max_length=100, blank=True)
@@ -173,7 +183,9 @@ class Activity(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
-        ordering = ["-start_date", "-id"]
+        # Undated drafts first, on every database: they are the work still to finish. This is also
+        # PostgreSQL's own place for NULLs in a descending order, so the date indexes below still serve it.
+        ordering = [F("start_date").desc(nulls_first=True), "-id"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [
@@ -204,10 +216,21 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=ActivityStatus.values), name="activity_status_known"),
             models.CheckConstraint(condition=Q(version__gte=1), name="activity_version_positive"),
+            # What reviewers, figures and the public release read is whole: only a draft, or an
+            # activity returned to its region, may lack these.
+            models.CheckConstraint(
+                condition=Q(status__in=[ActivityStatus.DRAFT, ActivityStatus.RETURNED])
+                | (
+                    Q(objective__isnull=False, service__isnull=False)
+                    & Q(start_date__isnull=False, end_date__isnull=False)
+                    & ~Q(title="")
+                ),
+                name="activity_complete_unless_open",
+            ),
         ]
 
     def __str__(self):
-        return self.title
+        return self.title or str(_("Untitled activity"))
 
     def save(self, *args, **kwargs):
         if self.status != self.Status.APPROVED:
@@ -239,6 +262,9 @@ class Activity(models.Model):
             errors["service"] = _("This service does not serve the chosen objective; choose one of its services.")
         errors.update(self._point_errors())
         errors.update(self._partner_errors())
+        if not self.is_open_for_editing:
+            # activity_complete_unless_open, said on each field: the admin edits activities in any status.
+            errors.update(self.missing_fields())
         if errors:
             raise ValidationError(errors)
 
@@ -275,13 +301,21 @@ class Activity(models.Model):
                 }
             )
 
+    def missing_fields(self):
+        """What a draft may lack but a submitted activity may not, by field (see Activity.objective)."""
+        return {
+            field: message
+            for field, message in MISSING_MESSAGES.items()
+            if self.serializable_value(field) in (None, "")
+        }
+
     def submission_problems(self):
         """What a reviewer would return the activity for, by field: empty when it is ready to send.
 
         Each return costs a round trip that may take days in the field, so these basics are checked
         before the activity leaves the region (and shown on the summary page before sending).
         """
-        problems = {}
+        problems = self.missing_fields()
         if self.participants_total < 1:
             problems["participants"] = _("Add at least one participant.")
         has_point = self.latitude is not None and self.longitude is not None
@@ -350,6 +384,15 @@ STALE_MESSAGE = _(
     "reload it, then apply them again."
 )
 
+# In the form's order, as the check page lists them.
+MISSING_MESSAGES = {
+    "objective": _("Choose the objective the activity served."),
+    "service": _("Choose the service that carried it out."),
+    "title": _("Give the activity a title."),
+    "start_date": _("Give the date it started."),
+    "end_date": _("Give the date it ended."),
+}
+
 ACTION_PAST = {
     "submit": _("submitted"),
     "approve": _("approved"),
@@ -412,6 +455,10 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Set by the phone before its first attempt, so that a retried upload on a weak connection finds
+    # the file it stored instead of storing it again. Empty for files attached through the panel's
+    # form, where a person sees at once whether the file got in.
+    client_uuid = models.UUIDField(_("client UUID"), null=True, blank=True, editable=False, unique=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -262,12 +262,12 @@ def answers(activity):
     place = ", ".join(part for part in (activity.place_name, activity.district) if part)
     if activity.latitude is not None:
         place = f"{place} ({activity.latitude}, {activity.longitude})".strip()
-    dates = date_format(activity.start_date, "SHORT_DATE_FORMAT")
+    dates = short_date(activity.start_date)
     if activity.end_date != activity.start_date:
-        dates += " – " + date_format(activity.end_date, "SHORT_DATE_FORMAT")
+        dates += " – " + short_date(activity.end_date)
     rows = [
-        (field_label("objective"), activity.objective.display_name, "id_objective"),
-        (field_label("service"), activity.service, "id_service"),
+        (field_label("objective"), activity.objective.display_name if activity.objective else "", "id_objective"),
+        (field_label("service"), activity.service or "", "id_service"),
         (field_label("title"), activity.title, "id_title"),
         (_("Dates"), dates, "id_start_date"),
         (field_label("modality"), activity.get_modality_display(), "id_modality"),
@@ -289,6 +289,11 @@ def answers(activity):
         }
     )
     return result
+
+
+def short_date(value):
+    # A draft may not have its dates yet.
+    return date_format(value, "SHORT_DATE_FORMAT") if value else "—"
 
 
 @reviewer_required

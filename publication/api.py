@@ -267,6 +267,9 @@ class PublicActivitySerializer(serializers.ModelSerializer):
     district (typed by people, they could name someone), no day, nobody who logged or reviewed it."""
 
     month = serializers.SerializerMethodField(help_text="The month it started, YYYY-MM: no day is published.")
+    # A released activity is approved, so whole (activity_complete_unless_open): never null here, as drafts may be.
+    objective = serializers.PrimaryKeyRelatedField(read_only=True)
+    service = serializers.PrimaryKeyRelatedField(read_only=True)
     latitude = PublicCoordinateField(allow_null=True)
     longitude = PublicCoordinateField(allow_null=True)
 

@@ -177,7 +177,10 @@ def upload(content, name="photo.jpg", content_type="image/jpeg"):
 
 
 def attach(activity, by, content, name="photo.jpg", content_type="image/jpeg", caption=""):
-    return evidence_attach(activity=activity, uploaded_file=upload(content, name, content_type), caption=caption, by=by)
+    evidence, _ = evidence_attach(
+        activity=activity, uploaded_file=upload(content, name, content_type), caption=caption, by=by
+    )
+    return evidence
 
 
 def stored_files():

@@ -43,7 +43,8 @@ def puno_draft(puno, coord_puno):
 
 @pytest.fixture
 def puno_evidence(puno_draft, coord_puno):
-    return evidence_attach(activity=puno_draft, uploaded_file=photo(), caption="Foto de Puno", by=coord_puno)
+    evidence, _ = evidence_attach(activity=puno_draft, uploaded_file=photo(), caption="Foto de Puno", by=coord_puno)
+    return evidence
 
 
 @pytest.fixture

@@ -133,8 +133,13 @@ BAD_INPUT = {
         "service",
         lambda: gettext("This service does not serve the chosen objective; choose one of its services."),
     ),
-    "missing-title": ({"title": ""}, "title", lambda: str(forms.Field.default_error_messages["required"])),
-    "missing-objective": ({"objective": ""}, "objective", lambda: str(forms.Field.default_error_messages["required"])),
+    # A draft may lack its objective, service, title and dates (tests/test_partial_drafts.py), not its region.
+    "missing-region": ({"region": ""}, "region", lambda: str(forms.Field.default_error_messages["required"])),
+    "unknown-objective": (
+        {"objective": "99999"},
+        "objective",
+        lambda: str(forms.ModelChoiceField.default_error_messages["invalid_choice"]),
+    ),
     "non-numeric-count": (
         {"girls": "abc"},
         "girls",
@@ -152,7 +157,7 @@ class TestBadInputIsRefusedOnItsField:
         ActivityFactory(region=amazonas)
         before = Activity.objects.count()
         overrides = typed() if callable(typed) else typed
-        response = amazonas_client.post(url("create", lang), form_data(amazonas, **overrides))
+        response = amazonas_client.post(url("create", lang), {**form_data(amazonas), **overrides})
         assert response.status_code == 400
         assert Activity.objects.count() == before
         with translation.override(lang):

@@ -74,6 +74,8 @@ class TestTheRule:
     def test_a_new_empty_activity_lists_every_problem(self, amazonas):
         activity = Activity(region=amazonas, title="Sin datos", start_date=tomorrow(), end_date=tomorrow())
         assert set(activity.submission_problems()) == {
+            "objective",
+            "service",
             "participants",
             "place_name",
             "description",

@@ -65,7 +65,8 @@ def draft(amazonas, coord_amazonas):
 @pytest.fixture
 def photo(draft, coord_amazonas):
     content = ContentFile(jpeg_with_gps(), name="foto.jpg")
-    return evidence_attach(activity=draft, uploaded_file=content, caption="Asistentes", by=coord_amazonas)
+    evidence, _ = evidence_attach(activity=draft, uploaded_file=content, caption="Asistentes", by=coord_amazonas)
+    return evidence
 
 
 class TestAttaching:
@@ -81,6 +82,7 @@ class TestAttaching:
             "content_type": "image/jpeg",
             "size": item.size,
             "uploaded_at": body["uploaded_at"],
+            "client_uuid": None,
             "download": f"http://testserver/api/v1/evidence/{item.pk}/download/",
         }
         stored = item.file.read()

@@ -48,7 +48,8 @@ def small_campaign(amazonas, publish):
         description="Con la señora Rosalinda y sus hijas", place_name="Casa de Rosalinda",
         latitude=Decimal("-6.234567"), longitude=Decimal("-77.876543"),
     )  # fmt: skip
-    evidence = evidence_attach(activity=approved, uploaded_file=photo(), caption="Lista de asistencia firmada", by=ana)
+    caption = "Lista de asistencia firmada"
+    evidence, _ = evidence_attach(activity=approved, uploaded_file=photo(), caption=caption, by=ana)
     activity_transition(activity=approved, action="submit", by=ana)
     activity_transition(activity=approved, action="approve", by=reviewer, comment="Bien documentado")
     point = {"latitude": Decimal("-6.2345"), "longitude": Decimal("-77.8765"), "created_by": ana}
