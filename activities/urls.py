@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import offline, views
 
 app_name = "activities"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("review/", views.review_queue, name="review_queue"),
+    path("outbox/", offline.outbox, name="outbox"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
 ]

@@ -160,9 +160,29 @@ def activity_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Draft saved. Add evidence, then submit it for review."))
+            attached = attach_photos(request, activity, request.FILES.getlist("photos"))
+            if attached and request.POST.get("intent") == "submit":
+                return redirect("activities:submit_check", activity.pk)
+            if attached:
+                messages.success(request, _("Draft saved. Add evidence, then submit it for review."))
             return redirect(activity)
     return form_page(request, form, status=400 if form.errors else 200)
+
+
+def attach_photos(request, activity, files):
+    """Attach the photos sent with a new activity (the form without script); False if one was refused.
+
+    The draft is kept either way: a refused file is named, to be added again from the activity's page.
+    """
+    refused = False
+    for uploaded in files:
+        try:
+            evidence_service.evidence_attach(activity=activity, uploaded_file=uploaded, caption="", by=request.user)
+        except ValidationError as exc:
+            refused = True
+            for message in exc.messages:
+                messages.error(request, _("Draft saved, but a file was not attached: %(reason)s") % {"reason": message})
+    return not refused
 
 
 @login_required

@@ -251,6 +251,11 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
+# The installable panel -----------------------------------------------------
+# Part of the service worker's version, with the digest of its files: raising it makes every
+# installed panel fetch its pages and files again.
+PANEL_APP_VERSION = env("PANEL_APP_VERSION", "")
+
 # Security -----------------------------------------------------------------
 # HTTPS hardening is on whenever debug is off, unless DJANGO_HTTPS=0 says this
 # instance serves plain HTTP on loopback (browser tests, benchmarks).
@@ -274,7 +279,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, NONCE],
         # Leaflet positions map panes with inline styles.
         "style-src": [SELF, "'unsafe-inline'"],
-        "img-src": [SELF, "data:", *env_list("CSP_IMG_SRC", "https://tile.openstreetmap.org")],
+        # blob: previews the photos a coordinator queued on the phone, before they are sent.
+        "img-src": [SELF, "data:", "blob:", *env_list("CSP_IMG_SRC", "https://tile.openstreetmap.org")],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],

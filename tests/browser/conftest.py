@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 HTTP_ERROR_CONSOLE = "Failed to load resource: the server responded with a status of"
+NETWORK_ERROR_CONSOLE = "Failed to load resource: net::"
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "es-PE", "timezone_id": "America/Lima"}
 PASSWORD = "secret-pass-123"  # tests/factories.py gives every persona this one
 BROWSER_DIR = Path(__file__).parent
@@ -124,6 +125,8 @@ class BrowserProblems:
         self.page_errors = []
         self.console_errors = []
         self.failed_resources = []
+        # Set by tests that take the phone offline or drop connections on purpose.
+        self.network_cut = False
 
     def watch(self, page):
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
@@ -135,11 +138,14 @@ class BrowserProblems:
             return
         if message.text.startswith(HTTP_ERROR_CONSOLE):
             return  # told by _response, which knows a page (a form with errors is a 400) from a resource
+        if self.network_cut and message.text.startswith(NETWORK_ERROR_CONSOLE):
+            return  # the test cut the connection: the browser says so, and the page must cope
         self.console_errors.append(f"{page.url}: {message.text}")
 
     def _response(self, response):
-        # Pages may answer 4xx on purpose; a stylesheet, script or image that fails is a broken page.
-        if response.status >= 400 and response.request.resource_type != "document":
+        # Pages may answer 4xx on purpose, and so may the API to a script that shows its message;
+        # a stylesheet, script or image that fails is a broken page.
+        if response.status >= 400 and response.request.resource_type not in ("document", "fetch", "xhr"):
             self.failed_resources.append(f"{response.status} {response.url}")
 
     def route(self, route):
@@ -181,6 +187,7 @@ def new_context(browser, server, settings):
         contexts.append(context)
         return context
 
+    make.problems = problems
     yield make
     for context in contexts:
         context.close()

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 AXE_SOURCE = Path(settings.BASE_DIR, "node_modules", "axe-core", "axe.min.js")
 LANGUAGES = ["es", "en"]
 SAVE_DRAFT = {"es": "Guardar borrador", "en": "Save draft"}
+SUBMIT = {"es": "Enviar a revisión", "en": "Submit for review"}
 BROKEN_REFERENCES = """() => {
   const broken = [];
   for (const attr of ["aria-describedby", "aria-labelledby", "aria-controls", "aria-errormessage"]) {
@@ -143,9 +144,20 @@ def test_coordinator_pages(new_page, login, audit, lang, draft_with_evidence, re
     ]:
         page.goto(url)
         audit(page, what)
+    # The phone's own summary before sending, with what a reviewer would return it for.
+    page.get_by_role("button", name=SUBMIT[lang]).click()
+    page.locator("#check-answers").wait_for()
+    audit(page, "check your answers on the phone, with problems")
+    page.locator("#check-back").click()
+    # A latitude without its minus sign: the server refuses it, and the form shows where.
+    page.fill("#id_latitude", "6.23")
+    page.fill("#id_longitude", "-77.87")
     page.get_by_role("button", name=SAVE_DRAFT[lang]).click()
-    page.locator("#error-summary").wait_for()
-    audit(page, "new activity form with errors")
+    page.locator("#outbox-status .error-summary").wait_for()
+    audit(page, "new activity form refused by the server")
+    page.goto(f"/{lang}/panel/outbox/")
+    page.locator(".outbox-item").wait_for()
+    audit(page, "outbox with an item that needs attention")
     audit.assert_clean()
 
 
