@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +6,7 @@ from regions import access
 from regions.models import RegionMembership
 
 from .models import User
+from .second_factor import second_factor_reset
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,6 +31,22 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "email", "role", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description=_("Reset two-step sign-in (lost phone): set it up again at the next sign-in"),
+        permissions=["change"],  # administrators only, as for every change to a user
+    )
+    def reset_second_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            second_factor_reset(user=user)
+        self.message_user(
+            request,
+            _("Two-step sign-in reset for %(count)d users; they set it up again at their next sign-in.")
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
 
     # Staff need to find users in autocomplete fields; only administrators edit them.
     def has_module_permission(self, request):

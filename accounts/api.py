@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from . import second_factor
+
 
 class RefuseUnknownFields:
     """A serializer mixin: a write naming a field the resource lacks is refused with that field's
@@ -40,9 +42,43 @@ class CredentialsRefused(exceptions.APIException):
     default_detail = _("Unable to log in with provided credentials.")
 
 
+class SecondFactorRequired(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "second_factor_required"
+    default_detail = _(
+        "Ministry staff and administrators (and coordinators who turned two-step sign-in on) get a token "
+        "only after the second factor: send the code your authenticator app shows as `otp_token`, "
+        "or ask from a session that signed in with it."
+    )
+
+
+class SecondFactorNotSetUp(SecondFactorRequired):
+    default_detail = _(
+        "This account must set up two-step sign-in before it can have a token: sign in on the website, "
+        "where the first sign-in sets it up, then ask again."
+    )
+
+
+class SecondFactorRefused(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "second_factor_refused"
+    default_detail = _(
+        "The second factor's code was not accepted. Send the code the app shows now (a new one comes every "
+        "30 seconds) or an unused recovery code, and wait a few seconds after a wrong one."
+    )
+
+
 class CredentialsSerializer(RefuseUnknownFields, serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    otp_token = serializers.CharField(
+        required=False,
+        max_length=32,
+        help_text=(
+            "For ministry staff, administrators and coordinators who turned two-step sign-in on: the code "
+            "their authenticator app shows, or one of their recovery codes."
+        ),
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -63,7 +99,9 @@ class TokenView(APIView):
         summary="Obtain a token",
         description=(
             "Trades a username and password for the user's token (the same one until it is revoked). "
-            "Five failed attempts lock the account for an hour (429)."
+            "Five failed attempts lock the account for an hour (429). Ministry staff and administrators "
+            "also send `otp_token`, the code from their authenticator app (or call from a session that "
+            "passed the second factor); without it they get 403 `second_factor_required`."
         ),
         request=CredentialsSerializer,
         responses={200: TokenSerializer},
@@ -72,6 +110,7 @@ class TokenView(APIView):
     def post(self, request):
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
+        otp_token = credentials.validated_data.pop("otp_token", "")
         # The DRF request, not the Django one: django-axes counts the failure on it and flags a
         # lockout there, where its middleware (which would answer with the HTML lockout page) does
         # not look, so the lockout is answered below in the API's error shape.
@@ -86,10 +125,26 @@ class TokenView(APIView):
             )
         if user is None:
             raise CredentialsRefused()
+        self.check_second_factor(request, user, otp_token)
         # A token is a login: this records last_login and lets django-axes clear the failures.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+    @staticmethod
+    def check_second_factor(request, user, otp_token):
+        """A token is a sign-in: for whoever needs the second factor, only with it."""
+        enrolled = second_factor.has_second_factor(user)
+        if not (user.requires_second_factor or enrolled):
+            return
+        if request.user.pk == user.pk and second_factor.is_verified(request.user):
+            return  # a session that passed it, for the same person
+        if not enrolled:
+            raise SecondFactorNotSetUp()
+        if not otp_token:
+            raise SecondFactorRequired()
+        if second_factor.second_factor_check(user, otp_token) is None:
+            raise SecondFactorRefused()
 
     @extend_schema(
         tags=["auth"],

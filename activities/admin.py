@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -57,7 +58,9 @@ class EvidenceInline(admin.TabularInline):
 
 @admin.register(Activity)
 class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
-    list_display = ["name", "region", "objective", "service", "start_date", "status", "participants"]
+    # Short columns, so that a 1366-px screen with the admin's navigation and filters still shows the
+    # date, status and participants; the service is a filter and on the change page.
+    list_display = ["name", "region", "objective_code", "start_date", "status", "participants"]
     list_filter = ["status", "region", "objective", ("service", ServiceListFilter), "modality", "start_date"]
     list_select_related = ["region", "objective", "service__program"]
     search_fields = ["title", "place_name", "district"]
@@ -72,10 +75,14 @@ class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
     def participants(self, obj):
         return obj.participants_total
 
-    # An untitled draft still needs a name to click in the list.
+    # An untitled draft still needs a name to click in the list; a long title is cut at a word.
     @admin.display(description=_("title"), ordering="title")
     def name(self, obj):
-        return str(obj)
+        return Truncator(str(obj)).words(8)
+
+    @admin.display(description=_("objective"), ordering="objective__order")
+    def objective_code(self, obj):
+        return obj.objective.code if obj.objective else None
 
 
 @admin.register(Evidence)

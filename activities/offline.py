@@ -134,6 +134,7 @@ OUTBOX_TEXT = {
         "The server refused the activity: it stays saved on this phone. Correct what is marked and save again."
     ),
     "untitled": gettext_lazy("Untitled activity"),
+    "regionRequired": gettext_lazy("Choose the region the activity belongs to."),
     "leaveWarning": gettext_lazy("Some activities have not been sent yet."),
     "discardConfirm": gettext_lazy("Discard this activity and its photos from this phone? This cannot be undone."),
     "onServer": gettext_lazy("Already saved as a draft on the server, where it stays if you discard it here."),

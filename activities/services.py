@@ -1,6 +1,7 @@
 """Writes that touch an activity and what hangs from it."""
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -71,9 +72,21 @@ def activity_transition(*, activity, action, by, comment=""):
     if not allowed:
         raise PermissionDenied
     step = activity.transition(action, by=by, comment=comment)
+    log_transition(activity=activity, action=action, by=by, comment=step.comment)
     if action in REVIEW_ACTIONS:
         transaction.on_commit(lambda: notify_coordinators(activity, step, action))
     return step
+
+
+def log_transition(*, activity, action, by, comment):
+    """Record the step in the admin's log as well, so that staff, who start their day in the admin,
+    see reviews done in the panel or through the API among its recent actions."""
+    # The log stores text, not a message id: it is written in the portal's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Activity %(action)s.") % {"action": ACTION_PAST[action]}
+        if comment:
+            message = _("%(message)s Comment: %(comment)s") % {"message": message, "comment": comment}
+    LogEntry.objects.log_actions(by.pk, [activity], CHANGE, change_message=message, single_object=True)
 
 
 def notify_coordinators(activity, step, action):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import offline, views
+from . import import_views, offline, views
 
 app_name = "activities"
 
@@ -15,8 +15,11 @@ urlpatterns = [
     path("activities/<int:pk>/review/", views.activity_review, name="review"),
     path("activities/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("review/", views.review_queue, name="review_queue"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
     path("outbox/", offline.outbox, name="outbox"),
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),

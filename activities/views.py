@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -23,10 +24,10 @@ from django.views.decorators.http import require_POST, require_safe
 from regions import access
 
 from . import evidence as evidence_service
-from . import services
+from . import previews, services
 from .filters import ActivityFilter
 from .forms import ActivityForm, EvidenceForm, ReviewForm
-from .models import PARTICIPANT_FIELDS, Activity, Evidence
+from .models import PARTICIPANT_FIELDS, Activity, ActivityTransition, Evidence, Institution
 
 PAGE_SIZE = 50
 
@@ -70,30 +71,137 @@ def activity_list(request):
 
 
 @reviewer_required
+@require_safe
 def review_queue(request):
-    activities = Activity.objects.filter(status=Activity.Status.SUBMITTED).select_related(
-        "region", "objective", "service__program", "created_by"
+    filterset, activities = queue_activities(request.user, request.GET)
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "q": request.GET.get("q", "").strip(),
+        "queue_query": queue_query(request.GET),
+    }
+    return render(request, "activities/review_queue.html", context)
+
+
+# The queue's filters: what travels from the queue to a review page and back after Approve or Return.
+QUEUE_PARAMS = ("q", "region", "objective", "service", "start_date_from", "start_date_to")
+MAX_SEARCH_LENGTH = 100
+
+
+def queue_query(data):
+    """The queue's filters found in `data` (a QueryDict or a query string), as a query string."""
+    if isinstance(data, str):
+        data = QueryDict(data)
+    kept = QueryDict(mutable=True)
+    for key in QUEUE_PARAMS:
+        value = data.get(key, "").strip()[:MAX_SEARCH_LENGTH]
+        if value:
+            kept[key] = value
+    return kept.urlencode()
+
+
+def queue_activities(user, params):
+    """The filterset and the submitted activities it keeps, longest waiting first.
+
+    Waiting since the latest submission (a returned activity sent again queues anew), read by one
+    subquery per row that the transitions' activity index serves, not one query per activity.
+    """
+    submitted_at = ActivityTransition.objects.filter(
+        activity=OuterRef("pk"), to_status=Activity.Status.SUBMITTED
+    ).order_by("-at", "-id")
+    activities = (
+        Activity.objects.filter(status=Activity.Status.SUBMITTED)
+        .select_related("region", "objective", "service__program")
+        .annotate(submitted_at=Subquery(submitted_at.values("at")[:1]))
+        # Submitted with no recorded step (loaded by hand, or before steps were recorded): first.
+        .order_by(F("submitted_at").asc(nulls_first=True), "pk")
     )
-    filterset = ActivityFilter(request.GET, queryset=activities.order_by("updated_at"), user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "activities/review_queue.html", {"filter": filterset, "page": page})
+    filterset = ActivityFilter(params, queryset=activities, user=user)
+    # Everything in the queue is submitted: a status filter could only empty it.
+    del filterset.filters["status"]
+    activities = filterset.qs
+    search = params.get("q", "").strip()[:MAX_SEARCH_LENGTH]
+    if search:
+        activities = activities.filter(matches_search(search))
+    return filterset, activities
+
+
+def matches_search(text):
+    # EXISTS rather than a join on the institutions: an activity with two matching partners is one row.
+    partners = Institution.objects.filter(activities=OuterRef("pk"), name__icontains=text)
+    return Q(title__icontains=text) | Q(place_name__icontains=text) | Q(Exists(partners))
+
+
+def next_in_queue(request, done, query):
+    """Where staff go after approving or returning `done`: the next activity of the same filtered
+    queue (after it, else from the start), or back to that queue when nothing is left in it."""
+    activities = queue_activities(request.user, QueryDict(query))[1]
+    activities = activities.exclude(pk=done.pk)
+    if getattr(done, "submitted_at", None) is None:
+        later = Q(submitted_at__isnull=False) | Q(pk__gt=done.pk)
+    else:
+        later = Q(submitted_at__gt=done.submitted_at) | Q(submitted_at=done.submitted_at, pk__gt=done.pk)
+    following = activities.filter(later).first() or activities.first()
+    if following is None:
+        # The queue's own page says it is empty (for these filters): no second message on top of "Approved.".
+        return reverse("activities:review_queue") + (f"?{query}" if query else "")
+    return with_queue(following.get_absolute_url(), query)
+
+
+def with_queue(url, query):
+    return f"{url}?{urlencode({'queue': query})}" if query else url
+
+
+def last_submitted_at(activity):
+    step = activity.transitions.filter(to_status=Activity.Status.SUBMITTED).order_by("-at", "-id").first()
+    return step.at if step else None
 
 
 @login_required
 def activity_detail(request, pk):
     activity = visible_activity(request.user, pk)
+    evidence = list(activity.evidence.all())
+    can_review = access.can_review_activity(request.user, activity)
+    transitions = activity.transitions.select_related("by")
+    # What the queue sorts by: the latest submission, shown while the activity waits for review.
+    submitted_at = last_submitted_at(activity) if activity.status == Activity.Status.SUBMITTED else None
     context = {
         "activity": activity,
         "institutions": activity.institutions.all(),
-        "transitions": activity.transitions.select_related("by"),
+        "transitions": transitions,
+        "submitted_at": submitted_at,
         "history": history_entries(activity),
-        "evidence": activity.evidence.all(),
+        "evidence": evidence,
+        "previews": [(file, previews.has_preview(file)) for file in evidence],
+        "age_groups": age_groups(activity),
+        "point_map": point_map(activity),
+        "tiles_url": settings.LEAFLET_CONFIG["TILES"],
         "can_edit": access.can_edit_activity(request.user, activity),
-        "can_review": access.can_review_activity(request.user, activity),
+        "can_review": can_review,
+        "queue_query": queue_query(request.GET.get("queue", "")) if can_review else "",
         "review_form": ReviewForm(),
         "evidence_form": EvidenceForm(),
     }
     return render(request, "activities/detail.html", context)
+
+
+def age_groups(activity):
+    """The participants' rows: each group's name, female and male counts."""
+    rows = [
+        (_("Children (0–11)"), activity.girls, activity.boys),
+        (_("Adolescents (12–17)"), activity.adolescent_girls, activity.adolescent_boys),
+        (_("Adults (18+)"), activity.women, activity.men),
+    ]
+    # A word joiner each side of the dash: a narrow cell may wrap between words, never inside "(12–17)".
+    return [(label.replace("–", "\u2060–\u2060"), female, male) for label, female, male in rows]
+
+
+def point_map(activity):
+    """What review-map.js draws: the point and the region's outline (enough with no tiles); None without a point."""
+    if activity.latitude is None or activity.longitude is None:
+        return None
+    return {"point": [float(activity.latitude), float(activity.longitude)], "boundary": activity.region.boundary}
 
 
 # With a context: Django's own catalogue translates a bare "Created" as "creation date".
@@ -320,11 +428,15 @@ def short_date(value):
 @require_POST
 def activity_review(request, pk):
     activity = visible_activity(request.user, pk)
+    # The filtered queue the reviewer came from, posted along by the review form.
+    query = queue_query(request.POST.get("queue", ""))
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose approve, return or reopen."))
-        return redirect(activity)
-    return _transition(request, activity, form.cleaned_data["action"], form.cleaned_data["comment"])
+        return redirect(with_queue(activity.get_absolute_url(), query))
+    # Read before the step: where the activity stood in the queue decides which one comes next.
+    activity.submitted_at = last_submitted_at(activity)
+    return _transition(request, activity, form.cleaned_data["action"], form.cleaned_data["comment"], query)
 
 
 # Lazy: translated when shown, in the language of the request, not of whoever imported this first.
@@ -336,15 +448,17 @@ DONE_MESSAGES = {
 }
 
 
-def _transition(request, activity, action, comment):
+def _transition(request, activity, action, comment, query=""):
     try:
         services.activity_transition(activity=activity, action=action, by=request.user, comment=comment)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect(activity)
+        return redirect(with_queue(activity.get_absolute_url(), query))
     messages.success(request, DONE_MESSAGES[action])
-    return redirect("activities:review_queue" if action in ("approve", "return") else activity)
+    if action in ("approve", "return"):
+        return redirect(next_in_queue(request, activity, query))
+    return redirect(activity)
 
 
 @login_required
@@ -383,6 +497,24 @@ def evidence_download(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_safe
+def evidence_preview(request, pk):
+    """A small JPEG of the evidence for the activity's page; 404 where the file may not be seen or shown."""
+    evidence = get_object_or_404(Evidence.objects.select_related("activity"), pk=pk)
+    content = previews.thumbnail(evidence=evidence, by=request.user)
+    if content is None:
+        raise Http404(_("No preview of this file."))
+    response = HttpResponse(content, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    # Stored files never change: the browser may keep the thumbnail, but no shared cache may.
+    response["Cache-Control"] = f"private, max-age={PREVIEW_MAX_AGE}"
+    return response
+
+
+PREVIEW_MAX_AGE = 60 * 60
 
 
 @login_required

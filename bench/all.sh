@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 ACTIVITIES="${ACTIVITIES:-1000000}"
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
+command -v chromium >/dev/null || missing+=(chromium)
 [ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || { echo "bench needs the Debian packages: ${missing[*]}" >&2; exit 1; }
@@ -37,6 +38,8 @@ run bench/http.sh "$ACTIVITIES"
 run bench/export_csv.sh "$ACTIVITIES"
 run bench/dashboard.sh "$ACTIVITIES"
 run bench/release.sh "$ACTIVITIES"
+run bench/completeness.sh "$ACTIVITIES"
+run bench/panel_offline.sh
 
 .venv/bin/python - "$OUT" <<'PY'
 import re, sys

@@ -46,10 +46,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    # The simple admin config skips autodiscovery: django-leaflet's admin module
+    # The simple admin config, without autodiscovery: django-leaflet's admin module
     # imports GeoDjango, which needs GDAL. prevent_protect/urls.py imports the
-    # admin modules the portal uses.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    # admin modules the portal uses. Its site asks staff for the second factor.
+    "accounts.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "regions",
     "programs",
@@ -81,6 +83,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which device, if any, passed the second factor in this session; then the portal's rule:
+    # staff and administrators reach the panel and the admin only after it.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -141,6 +147,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+# Two-factor sign-in (django-otp): a TOTP app plus recovery codes. Required for ministry staff and
+# administrators, optional for coordinators. A wrong code makes the next try wait 1, 2, 4… seconds.
+OTP_TOTP_ISSUER = "Prevenir para Proteger"
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
+OTP_RECOVERY_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
 
 # Internationalisation: Spanish first, English alongside ------------------
 LANGUAGE_CODE = "es"

@@ -13,7 +13,6 @@ release's totals they could be subtracted), no description, place name or distri
 people, they could name someone), no exact day.
 """
 
-import unicodedata
 from abc import ABC, abstractmethod
 
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.privacy import public_coordinate
+from prevent_protect.collation import spanish_sorted
 from programs.models import Objective
 from regions.models import Region
 
@@ -251,15 +251,11 @@ def _region_cells(region):
 
 def ordered_regions():
     # By name as a reader sorts it: Áncash after Amazonas, not after Tumbes as the bytes would have it.
-    return sorted(Region.objects.defer("boundary"), key=lambda region: _sort_key(region.name))
+    return spanish_sorted(Region.objects.defer("boundary"), key=lambda region: region.name)
 
 
 def ordered_objectives():
     return list(Objective.objects.order_by("order"))
-
-
-def _sort_key(text):
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
 # Activities --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ The public statistics endpoint reads the public release, and so lives in publica
 """
 
 from django.http import FileResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from regions import access
 from regions.models import Region
 
 from . import services
+from .completeness_api import CompletenessView
 from .forms import FIRST_YEAR, PROGRESS_KINDS, pair_error, region_error, report_parameters
 from .models import Report
 from .views import filename as report_filename
@@ -259,3 +261,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 def register(router):
     router.register("reports", ReportViewSet, basename="report")
+
+
+# Not a viewset: the completeness table of a month (reports.completeness_api).
+urlpatterns = [path("completeness/", CompletenessView.as_view(), name="api-completeness")]

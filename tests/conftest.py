@@ -8,7 +8,7 @@ from django.core.cache import cache
 from programs.reference import load_reference_data
 from regions.models import Region
 
-from .factories import UserFactory, coordinator
+from .factories import UserFactory, coordinator, pass_second_factor
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +38,23 @@ def _reference_data_survives_flushes(request, django_db_blocker):
     if flushed:
         with django_db_blocker.unblock():
             load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a whole sign-in: for staff and administrators that
+    includes the second factor, so their session is marked verified (with a device made for them).
+    Tests of the half sign-in log in through the form instead (tests/test_two_factor.py)."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(client, user, backend=None):
+        original(client, user, backend)
+        if user.requires_second_factor:
+            pass_second_factor(client, user)
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
 
 
 @pytest.fixture(autouse=True)

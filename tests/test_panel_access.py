@@ -167,8 +167,12 @@ PANEL_URLS = [
     ("review", "post", "activity"),
     ("evidence_upload", "post", "activity"),
     ("evidence_download", "get", "evidence"),
+    ("evidence_preview", "get", "evidence"),
     ("evidence_delete", "post", "evidence"),
     ("review_queue", "get", None),
+    ("import", "get", None),
+    ("import", "post", None),
+    ("import_template", "get", None),
     ("outbox", "get", None),
 ]
 # What a phone fetches to install the panel, before or without a session: nothing in them is personal.

@@ -333,7 +333,8 @@ class TestThePhoneLayout:
         activity = ActivityFactory(created_by=coord_amazonas)
         html = amazonas_client.get(url("list")).content.decode()
         first_words = " ".join(activity.objective.title.split()[:3])
-        assert re.search(rf"<td>{activity.objective.code} · {re.escape(escape(first_words))}", html)
+        code = rf'<span class="code">{activity.objective.code}</span>'
+        assert re.search(rf'<td class="objective">{code} · {re.escape(escape(first_words))}', html)
 
     def test_the_map_knows_the_region_its_centroid_and_boundary(self, amazonas_client, amazonas):
         amazonas.boundary = {

@@ -302,7 +302,7 @@
       if (!ok) return form.requestSubmit(submitter);
       clearErrors();
       var fields = collect();
-      if (!fields.region) return fieldError("region", [checks.region || form.elements.region.validationMessage || ""]);
+      if (!fields.region) return fieldError("region", [text.regionRequired]);
       if (submitter && submitter.value === "submit") return showCheck(fields);
       keep(fields, "draft");
     });

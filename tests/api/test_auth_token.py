@@ -3,17 +3,25 @@ refusals in the error shape, the throttle, and django-axes' lockout after five f
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs.models import Indicator, Target
+
+from ..factories import app_code, app_device
 
 URL = "/api/v1/auth/token/"
 PASSWORD = "secret-pass-123"  # tests/factories.py gives every persona this password
 
 
 def obtain(api, username, password=PASSWORD):
-    return api.post(URL, {"username": username, "password": password}, format="json")
+    data = {"username": username, "password": password}
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None and user.requires_second_factor:
+        # Staff and administrators send their app's code too (tests/test_two_factor.py refuses it).
+        data["otp_token"] = app_code(app_device(user))
+    return api.post(URL, data, format="json")
 
 
 def token_of(api, username):

@@ -6,6 +6,7 @@ Script errors and console errors (a CSP violation is one) fail the test as well.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -206,9 +207,25 @@ def new_page(new_context):
     return make
 
 
+def _second_factor(page, username, lang):
+    """Staff and administrators give the code their phone would show (set up first if need be)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ..factories import app_code
+
+    setting_up = "/two-factor/set-up/" in page.url
+    device = TOTPDevice.objects.get(user__username=username, confirmed=not setting_up)
+    page.locator("main input[name=code]").fill(app_code(device))
+    page.locator("main input[name=code]").press("Enter")
+    if setting_up:
+        page.wait_for_url(re.compile(r"/accounts/two-factor/\?"))  # the recovery codes, shown once
+        page.goto(f"/{lang}/panel/")
+
+
 @pytest.fixture
 def login():
-    """Log in through the real form (django-axes watches it), and land on the panel."""
+    """Log in through the real form (django-axes watches it), give the second factor where the
+    user needs it, and land on the panel."""
 
     def log_in(page, username, password=PASSWORD, lang="es"):
         text = LOGIN_TEXT[lang]
@@ -216,6 +233,9 @@ def login():
         page.get_by_label(text["username"]).fill(username)
         page.get_by_label(text["password"]).fill(password)
         page.get_by_role("button", name=text["submit"]).click()
+        page.wait_for_url(re.compile(rf"/{lang}/(panel/$|accounts/two-factor/)"))
+        if "/two-factor/" in page.url:
+            _second_factor(page, username, lang)
         page.wait_for_url(f"**/{lang}/panel/")
         return page
 

@@ -1,0 +1,231 @@
+"""Evidence previews on the review page: a photo as a small JPEG rebuilt from its pixels (no EXIF,
+even when the stored file kept some), a PDF's first page drawn server-side, but only after the PDF
+passed the upload's checks (a hostile one is never handed to the renderer); as private as a
+download (another region's coordinator: 404)."""
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import translation
+from PIL import Image
+
+from activities import previews
+from activities.models import Evidence
+
+from .factories import ActivityFactory, EvidenceFactory
+from .test_review_queue import sign_in
+
+GPS_IFD = 0x8825
+MAKE, MODEL = 0x010F, 0x0110
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def jpeg_with_exif(size=(1200, 900)):
+    exif = Image.Exif()
+    exif[MAKE] = "PhoneMaker"
+    exif[MODEL] = "Model X"
+    exif.get_ifd(GPS_IFD)[2] = (6.0, 13.0, 45.0)  # a latitude: where the photo was taken
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 60)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def pdf_page(colour=(200, 30, 30)):
+    """A one-page PDF (A4-ish, one colour), as a scanner might make one."""
+    out = io.BytesIO()
+    Image.new("RGB", (595, 842), colour).save(out, "PDF", resolution=72)
+    return out.getvalue()
+
+
+# A script run when the PDF opens: the upload refuses it, and so must the preview.
+HOSTILE_PDF = b"""%PDF-1.4
+1 0 obj << /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
+4 0 obj << /S /JavaScript /JS (app.alert('hi')) >> endobj
+trailer << /Root 1 0 R >>
+%%EOF
+"""
+
+
+def stored(activity, content, kind):
+    """Evidence put in storage as it is, without the upload's cleaning (an old file, or a restore)."""
+    return EvidenceFactory(
+        activity=activity, file=ContentFile(content, name="file.bin"), content_type=kind, size=len(content)
+    )
+
+
+@pytest.fixture
+def activity(amazonas):
+    return ActivityFactory(region=amazonas, status="submitted")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    return sign_in(client, staff)
+
+
+def preview(client, evidence):
+    return client.get(reverse("activities:evidence_preview", args=[evidence.pk]))
+
+
+def picture(response):
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "image/jpeg"
+    return Image.open(io.BytesIO(response.content))
+
+
+class TestPhotos:
+    def test_the_thumbnail_has_no_exif_even_when_the_stored_file_had(self, staff_client, activity):
+        evidence = stored(activity, jpeg_with_exif(), Evidence.Kind.JPEG)
+        with evidence.file.open("rb") as handle:
+            assert Image.open(handle).getexif()[MAKE] == "PhoneMaker"  # the test can fail
+        image = picture(preview(staff_client, evidence))
+        assert "exif" not in image.info
+        assert len(image.getexif()) == 0
+
+    def test_no_exif_bytes_at_all(self, staff_client, activity):
+        evidence = stored(activity, jpeg_with_exif(), Evidence.Kind.JPEG)
+        content = preview(staff_client, evidence).content
+        assert b"Exif" not in content
+        assert b"PhoneMaker" not in content
+
+    def test_the_thumbnail_fits_320_pixels_and_keeps_the_shape(self, staff_client, activity):
+        image = picture(preview(staff_client, stored(activity, jpeg_with_exif((1200, 900)), Evidence.Kind.JPEG)))
+        assert image.size == (320, 240)
+
+    def test_a_small_photo_is_not_enlarged(self, staff_client, activity):
+        image = picture(preview(staff_client, EvidenceFactory(activity=activity)))  # 4 x 4 PNG
+        assert image.size == (4, 4)
+
+    def test_a_transparent_png_is_laid_on_white(self, staff_client, activity):
+        out = io.BytesIO()
+        Image.new("RGBA", (40, 40), (0, 0, 0, 0)).save(out, "PNG")
+        image = picture(preview(staff_client, stored(activity, out.getvalue(), Evidence.Kind.PNG)))
+        assert image.convert("RGB").getpixel((20, 20)) == (255, 255, 255)
+
+    def test_the_browser_may_keep_it_privately_for_a_while(self, staff_client, activity):
+        response = preview(staff_client, EvidenceFactory(activity=activity))
+        assert response["Cache-Control"] == "private, max-age=3600"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_a_damaged_photo_has_no_preview(self, staff_client, activity):
+        evidence = stored(activity, jpeg_with_exif()[:200], Evidence.Kind.JPEG)
+        assert preview(staff_client, evidence).status_code == 404
+
+
+class TestPdfs:
+    def test_the_first_page_is_drawn(self, staff_client, activity):
+        image = picture(preview(staff_client, stored(activity, pdf_page(), Evidence.Kind.PDF)))
+        assert max(image.size) == 320
+        assert image.size[1] > image.size[0]  # portrait, like the page
+        red, green, blue = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+        assert red > 150 and green < 80 and blue < 80
+
+    def test_a_pdf_with_a_script_is_refused_before_it_reaches_the_renderer(self, staff_client, activity, monkeypatch):
+        import pypdfium2
+
+        opened = []
+        monkeypatch.setattr(pypdfium2, "PdfDocument", lambda *args, **kwargs: opened.append(args))
+        evidence = stored(activity, HOSTILE_PDF, Evidence.Kind.PDF)
+        assert preview(staff_client, evidence).status_code == 404
+        assert opened == []
+
+    def test_the_renderer_is_what_draws_a_sound_pdf(self, staff_client, activity, monkeypatch):
+        # The counterpart of the test above, so that it cannot pass by never calling the renderer.
+        import pypdfium2
+
+        real, opened = pypdfium2.PdfDocument, []
+
+        def spy(*args, **kwargs):
+            opened.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(pypdfium2, "PdfDocument", spy)
+        assert preview(staff_client, stored(activity, pdf_page(), Evidence.Kind.PDF)).status_code == 200
+        assert len(opened) == 1
+
+    def test_an_encrypted_or_damaged_pdf_has_no_preview(self, staff_client, activity):
+        assert preview(staff_client, stored(activity, pdf_page()[:-40], Evidence.Kind.PDF)).status_code == 404
+        encrypted = pdf_page().replace(b"/Root", b"/Encrypt 9 0 R /Root", 1)
+        assert preview(staff_client, stored(activity, encrypted, Evidence.Kind.PDF)).status_code == 404
+
+    def test_a_pdf_the_checks_pass_but_pdfium_cannot_read_has_no_preview(self, staff_client, activity):
+        garbage = b"%PDF-1.4\nnot a document at all\n%%EOF\n"
+        assert preview(staff_client, stored(activity, garbage, Evidence.Kind.PDF)).status_code == 404
+
+
+class TestTheReviewPage:
+    def test_shows_a_thumbnail_of_each_file_and_no_preview_for_a_hostile_pdf(self, staff_client, activity):
+        photo = EvidenceFactory(activity=activity)
+        sound = stored(activity, pdf_page(), Evidence.Kind.PDF)
+        hostile = stored(activity, HOSTILE_PDF, Evidence.Kind.PDF)
+        html = staff_client.get(activity.get_absolute_url()).content.decode()
+        assert reverse("activities:evidence_preview", args=[photo.pk]) in html
+        assert reverse("activities:evidence_preview", args=[sound.pk]) in html
+        assert reverse("activities:evidence_preview", args=[hostile.pk]) not in html
+        assert html.count("No preview") == 1
+        # The file itself can still be downloaded, as before.
+        assert reverse("activities:evidence_download", args=[hostile.pk]) in html
+
+    def test_the_pdf_checks_are_not_repeated_on_every_visit(self, staff_client, activity, monkeypatch):
+        stored(activity, pdf_page(), Evidence.Kind.PDF)
+        staff_client.get(activity.get_absolute_url())
+        monkeypatch.setattr(previews, "_check_pdf", lambda content: pytest.fail("checked again"))
+        assert staff_client.get(activity.get_absolute_url()).status_code == 200
+
+    def test_the_point_map_has_the_point_and_the_regions_outline(self, staff_client, amazonas):
+        amazonas.boundary = {
+            "type": "Polygon",
+            "coordinates": [[[-78.5, -6.5], [-77.5, -6.5], [-77.5, -5.5], [-78.5, -5.5], [-78.5, -6.5]]],
+        }
+        amazonas.save(update_fields=["boundary"])
+        located = ActivityFactory(region=amazonas, status="submitted", latitude="-6.2294", longitude="-77.8728")
+        response = staff_client.get(located.get_absolute_url())
+        assert response.context["point_map"] == {"point": [-6.2294, -77.8728], "boundary": amazonas.boundary}
+        html = response.content.decode()
+        assert 'id="review-map-data"' in html and "review-map.js" in html
+
+    def test_no_point_no_map(self, staff_client, activity):
+        html = staff_client.get(activity.get_absolute_url()).content.decode()
+        assert "review-map" not in html
+
+
+class TestAccess:
+    @pytest.fixture
+    def evidence(self, activity):
+        return EvidenceFactory(activity=activity)
+
+    def test_the_regions_coordinator_sees_it(self, client, coord_amazonas, evidence):
+        client.force_login(coord_amazonas)
+        assert preview(client, evidence).status_code == 200
+
+    def test_another_regions_coordinator_gets_not_found(self, client, coord_puno, evidence):
+        client.force_login(coord_puno)
+        response = preview(client, evidence)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html")
+
+    def test_an_unknown_file_is_not_found(self, staff_client, evidence):
+        assert staff_client.get(reverse("activities:evidence_preview", args=[evidence.pk + 1000])).status_code == 404
+
+    def test_a_file_gone_from_storage_is_not_found(self, staff_client, evidence):
+        evidence.file.storage.delete(evidence.file.name)
+        assert preview(staff_client, evidence).status_code == 404
+
+    def test_a_visitor_is_sent_to_log_in(self, client, evidence):
+        response = preview(client, evidence)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response.url
+
+    def test_only_get(self, staff_client, evidence):
+        url = reverse("activities:evidence_preview", args=[evidence.pk])
+        assert staff_client.post(url).status_code == 405
+        assert staff_client.delete(url).status_code == 405
