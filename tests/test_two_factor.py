@@ -183,7 +183,7 @@ class TestSigningInWithTheCode:
         response = client.post(url("two_factor_verify"), {"code": wrong})
         assert response.status_code == 200
         errors = response.context["form"].errors["code"]
-        assert errors and "not accepted" in errors[0]
+        assert errors and errors[0].startswith("No se aceptó ese código.")
         assert verified_device_id(client) is None
         assert client.get("/es/panel/").status_code == 302
         assert not Token.objects.filter(user=enrolled_staff).exists()
@@ -325,7 +325,7 @@ class TestApiTokens:
     def test_staff_who_never_set_it_up_are_told_to_sign_in_on_the_website(self, api, staff, assert_error):
         data = {"username": "staff", "password": PASSWORD, "otp_token": "123456"}
         error = assert_error(api.post(TOKEN_URL, data, format="json"), 403, code="second_factor_required")
-        assert "set up" in error["message"]
+        assert "debe configurar la verificación en dos pasos" in error["message"]
         assert not Token.objects.exists()
 
     def test_a_coordinator_still_gets_a_token_with_the_password(self, api, coord_amazonas):
