@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from prevent_protect.search import contains_folded
 from regions import access
 
 from . import evidence as evidence_service
@@ -129,8 +130,8 @@ def queue_activities(user, params):
 
 def matches_search(text):
     # EXISTS rather than a join on the institutions: an activity with two matching partners is one row.
-    partners = Institution.objects.filter(activities=OuterRef("pk"), name__icontains=text)
-    return Q(title__icontains=text) | Q(place_name__icontains=text) | Q(Exists(partners))
+    partners = Institution.objects.filter(contains_folded("name", text), activities=OuterRef("pk"))
+    return Q(contains_folded("title", text)) | Q(contains_folded("place_name", text)) | Q(Exists(partners))
 
 
 def next_in_queue(request, done, query):

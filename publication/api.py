@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from activities.api import ActivitySerializer, ActivityViewSet
 from activities.models import Activity
 from activities.privacy import public_coordinate
+from prevent_protect.search import contains_folded
 from programs.models import Objective, Service
 from regions.api import RegionFilter
 
@@ -324,7 +325,7 @@ class PublicActivityViewSet(ActivityViewSet):
             return super().filter_queryset(queryset)
         found = filtered(self.request, queryset, LIST_PARAMETERS)
         if term := self.request.query_params.get("search", "").strip():
-            found = found.filter(title__icontains=term)
+            found = found.filter(contains_folded("title", term))
         return self.ordered(found)
 
     def ordered(self, queryset):

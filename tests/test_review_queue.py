@@ -133,6 +133,12 @@ class TestSearch:
         assert titles(queue(staff_client, q="centro de salud")) == ["Feria informativa"]
         assert queue(staff_client, q="centro de salud").context["page"].paginator.count == 1
 
+    def test_accents_are_ignored_both_ways(self, staff_client, three):
+        # Typed without accents on a phone, or with them: the same activities.
+        assert titles(queue(staff_client, q="reunion")) == ["Reunión de la red"]
+        assert titles(queue(staff_client, q="TÁLLER")) == ["Taller de crianza"]
+        assert titles(queue(staff_client, q="lámud")) == ["Feria informativa"]
+
     def test_nothing_matches_says_so(self, staff_client, three):
         response = queue(staff_client, q="Huancavelica")
         assert titles(response) == []
