@@ -39,6 +39,7 @@ SHELL_STATIC = (
     "leaflet/images/marker-icon.png",
     "leaflet/images/marker-icon-2x.png",
     "leaflet/images/marker-shadow.png",
+    "icons/favicon.svg",
     "icons/panel-192.png",
     "icons/panel-512.png",
 )

@@ -4,13 +4,15 @@ swaps the prefix and shared links keep working."""
 
 from django.urls import path
 
-from . import downloads, views
+from . import downloads, identity, views
 
 app_name = "campaign"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("ayuda/", views.get_help, name="help"),
+    path("aviso-legal/", identity.legal_notice, name="legal"),
+    path("privacidad/", identity.privacy_notice, name="privacy"),
     path("regiones/", views.region_list, name="regions"),
     path("regiones/<slug:slug>/", views.region_detail, name="region"),
     path("objetivos/", views.objective_list, name="objectives"),

@@ -11,6 +11,7 @@ import activities.admin  # noqa: F401
 import campaign.admin  # noqa: F401
 import programs.admin  # noqa: F401
 import regions.admin  # noqa: F401
+from campaign.identity import favicon
 from campaign.seo import robots, sitemap
 
 from .health import healthz, livez
@@ -22,6 +23,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots, name="robots"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("prevent_protect.api")),

@@ -9,6 +9,8 @@ LANGUAGES = ["es", "en"]
 PAGES = [
     "",
     "ayuda/",
+    "aviso-legal/",
+    "privacidad/",
     "regiones/",
     "regiones/amazonas/",
     "objetivos/",

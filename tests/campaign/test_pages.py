@@ -66,6 +66,15 @@ class TestEveryPage:
         other = "en" if lang == "es" else "es"
         assert f'href="/{other}/{path}" hreflang="{other}" lang="{other}"' in html.replace("&amp;", "&")
 
+    def test_says_whose_site_it_is(self, client, site, lang, path):
+        html = client.get(f"/{lang}/{path}").content.decode()
+        assert '<link rel="icon" href="/static/icons/favicon.svg" type="image/svg+xml">' in html
+        identity = html.split('<div class="gov-identity">')[1].split("</div>")[0]
+        assert "PERÚ" in identity and 'href="https://www.gob.pe/mimp"' in identity
+        footer = html.split('<footer class="site-footer">')[1]
+        for page in ("aviso-legal", "privacidad"):
+            assert f'href="/{lang}/{page}/"' in footer
+
     def test_carries_no_csrf_token_so_it_can_be_cached(self, client, site, lang, path):
         assert "csrfmiddlewaretoken" not in client.get(f"/{lang}/{path}").content.decode()
 
@@ -152,3 +161,20 @@ def test_the_home_page_and_what_it_loads_weigh_at_most_150_kb(client, site):
     sizes = [Path(finders.find(asset.decode())).stat().st_size for asset in assets]
     assert {a.decode() for a in assets} == {"css/portal.css", "css/public.css", "js/quick-exit.js"}
     assert len(html) + sum(sizes) <= HOME_BUDGET
+
+
+def test_the_site_icon_answers_at_its_conventional_address(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert client.post("/favicon.ico").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("lang", "path", "heading"),
+    [("es", "aviso-legal/", "Aviso legal"), ("en", "aviso-legal/", "Legal notice"),
+     ("es", "privacidad/", "Privacidad"), ("en", "privacidad/", "Privacy")],
+)  # fmt: skip
+def test_the_notices_speak_the_pages_language(client, site, lang, path, heading):
+    assert f"<h1>{heading}</h1>" in client.get(f"/{lang}/{path}").content.decode()
