@@ -7,32 +7,39 @@ query string says.
 
 Nothing is cached and nothing is precomputed: the page reads the activities as they are, so an
 approval, a return or a reopening shows at the next load. A fixed number of queries whatever
-the number of regions, indicators or activities (see tests/test_dashboard.py).
+the number of regions, indicators or activities (see tests/test_dashboard.py): the comparison
+with earlier periods reads the same selectors over the earlier dates, once per period.
+
+"Export this view" queues the progress report that holds the same figures (the region's, or the
+national summary) through reports.services, with the page's period and objective.
 """
 
 import calendar
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from activities.models import Activity
 from programs.models import Objective, Target
 from regions import access, geo
 
-from . import selectors
+from . import selectors, services
 from .charts import bar_chart
 from .models import Report
 
@@ -65,6 +72,7 @@ class DashboardFilters(forms.Form):
 
     def __init__(self, data, *, regions, objectives):
         super().__init__(data)
+        self.regions, self.objectives = regions, objectives
         self.fields["year"].widget.attrs.update({"inputmode": "numeric", "placeholder": current_year()})
         self.fields["region"].choices = [("", _("All regions")), *((r.pk, r.name) for r in regions)]
         self.fields["objective"].choices = [
@@ -98,31 +106,208 @@ class Scope:
             return str(self.year)
         return _("Q%(quarter)s %(year)s") % {"quarter": self.quarter, "year": self.year}
 
+    def filters(self):
+        """The selectors' filters for this scope's figures."""
+        date_from, date_to = self.dates()
+        return {"date_from": date_from, "date_to": date_to, "objective": self.objective, "regions": self.readable}
+
+    def previous(self):
+        """The period just before, in the same regions and objective: the quarter before (the
+        first quarter's is the year before's fourth), or the year before."""
+        if self.quarter == Target.WHOLE_YEAR:
+            return replace(self, year=self.year - 1)
+        if self.quarter == 1:
+            return replace(self, year=self.year - 1, quarter=4)
+        return replace(self, quarter=self.quarter - 1)
+
+    def year_before(self):
+        return replace(self, year=self.year - 1)
+
+    def earlier(self):
+        """The periods the figures are compared with, the previous one first. A whole year's
+        previous period is the year before: it is given once."""
+        previous, year_before = self.previous(), self.year_before()
+        if (previous.year, previous.quarter) == (year_before.year, year_before.quarter):
+            return [previous]
+        return [previous, year_before]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against the same figure in an earlier period (`period`, that period's label)."""
+
+    value: int
+    base: int
+    period: str
+
+    ARROWS = {"up": "▲", "down": "▼", "same": "="}
+    SIGNS = {"up": "+", "down": "\u2212", "same": ""}  # a real minus sign, as in print
+
+    @property
+    def difference(self):
+        return self.value - self.base
+
+    @property
+    def percent(self):
+        """The change as a percentage of the base, to one decimal; None when the base is 0:
+        no percentage of nothing."""
+        return round(100 * self.difference / self.base, 1) if self.base else None
+
+    @property
+    def direction(self):
+        return "up" if self.difference > 0 else "down" if self.difference < 0 else "same"
+
+    def shown(self):
+        """What the page shows: "▲ +20 · +25 %", "▼ −3 · −50 %", "= 0 · —" (no percentage of 0)."""
+        sign = self.SIGNS[self.direction]
+        percent = "—" if self.percent is None else f"{sign}{_whole(abs(self.percent))}\u00a0%"
+        return f"{self.ARROWS[self.direction]}\u00a0{sign}{_whole(abs(self.difference))} · {percent}"
+
+    def sentence(self):
+        """The change in words, for screen readers: the arrow and the colour are not the message."""
+        values = {"difference": _whole(abs(self.difference)), "base": _whole(self.base), "period": self.period}
+        if self.percent is not None:
+            values["percent"] = f"{_whole(abs(self.percent))}\u00a0%"
+        if self.direction == "same":
+            return _("No change from %(period)s (%(base)s).") % values
+        if self.percent is None:
+            return _("Up %(difference)s from none in %(period)s.") % values
+        if self.direction == "up":
+            return _("Up %(difference)s (%(percent)s) from %(base)s in %(period)s.") % values
+        return _("Down %(difference)s (%(percent)s) from %(base)s in %(period)s.") % values
+
+
+def _whole(number):
+    """A count or percentage as a whole number, rounded half up and grouped in the page's language."""
+    rounded = Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return number_format(rounded, decimal_pos=0, force_grouping=True)
+
 
 # --- The page --------------------------------------------------------------------------------
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 @never_cache
 def dashboard(request):
-    regions = list(access.readable_regions(request.user).order_by("name"))
-    objectives = list(Objective.objects.order_by("order"))
-    form = DashboardFilters(request.GET, regions=regions, objectives=objectives)
-    context = {"form": form, "is_reviewer": access.is_national(request.user), "has_regions": bool(regions)}
+    """GET shows the figures of the filters in the query string; POST ("Export this view") queues
+    the report of the filters the page posts back. One address, so that a refused export shows
+    the page's own filters form, whose GET comes back here."""
+    form, context = _filters_form(request)
+    if request.method == "POST":
+        return _export_view(request, form, context)
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
-    scope = _scope(form.cleaned_data, access.readable_regions(request.user), regions, objectives)
-    if regions:
+    scope = _scope(form.cleaned_data, access.readable_regions(request.user), form.regions, form.objectives)
+    if form.regions:
         context.update(_figures(scope))
         context["pending"] = _pending_review(scope)
+        context["export"] = _export_offer(request.user, scope, chosen=form.cleaned_data["region"])
     context.update(
         scope=scope,
+        earlier=[period.label() for period in scope.earlier()],
         single_region=len(scope.regions) == 1,
         reports=Report.objects.visible_to(request.user).select_related("region")[:RECENT_REPORTS],
         generated_at=timezone.localtime(),
     )
     return render(request, TEMPLATE, context)
+
+
+def _filters_form(request):
+    regions = list(access.readable_regions(request.user).order_by("name"))
+    objectives = list(Objective.objects.order_by("order"))
+    data = request.POST if request.method == "POST" else request.GET
+    form = DashboardFilters(data, regions=regions, objectives=objectives)
+    return form, {"form": form, "is_reviewer": access.is_national(request.user), "has_regions": bool(regions)}
+
+
+# --- Export this view ---------------------------------------------------------------------------
+
+EXPORT_FORMATS = (Report.Format.PDF, Report.Format.XLSX)
+
+
+def _export_view(request, form, context):
+    """Queues the progress report of the posted filters and opens the report's page, which follows
+    its progress. The filters are checked as the page checks them, so another region's id is
+    refused like any unknown value: 400, nothing queued."""
+    if request.POST.get("format") not in EXPORT_FORMATS:
+        form.add_error(None, _("Choose PDF or XLSX."))
+    if not form.is_valid():
+        return render(request, TEMPLATE, context, status=400)
+    scope = _scope(form.cleaned_data, access.readable_regions(request.user), form.regions, form.objectives)
+    try:
+        report, created = _export(request, scope, chosen=form.cleaned_data["region"])
+    except PermissionDenied:
+        form.add_error(None, _("You may not request reports for this region."))
+        return render(request, TEMPLATE, context, status=403)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return render(request, TEMPLATE, context, status=400)
+    if created:
+        messages.success(request, _("Your report is being prepared. You may leave this page and come back later."))
+    else:
+        messages.info(request, _("The same report is already being prepared: here it is."))
+    return redirect("reports:detail", report.pk)
+
+
+def _export(request, scope, *, chosen):
+    """services.report_request for the scope: (report, created); an identical report still being
+    prepared is returned instead of a second one."""
+    kind, region = _export_target(request.user, scope, chosen=chosen)
+    if kind is None:
+        message = _("A report covers one region, or for the ministry the whole country: choose a region.")
+        raise ValidationError({"region": message})
+    return services.report_request(
+        user=request.user,
+        kind=kind,
+        format=request.POST["format"],
+        region=region,
+        parameters=_export_parameters(scope),
+        language=(get_language() or "es").split("-")[0],
+    )
+
+
+def _export_target(user, scope, *, chosen):
+    """(kind, region) of the report that holds the scope's figures, or (None, None) when none does:
+    a coordinator of several regions looking at all of them (a report covers one region, and
+    only the ministry's national summary covers more)."""
+    if chosen is not None:
+        return Report.Kind.REGIONAL_PROGRESS, scope.regions[0]
+    if access.is_national(user):
+        return Report.Kind.NATIONAL_SUMMARY, None
+    if len(scope.regions) == 1:
+        return Report.Kind.REGIONAL_PROGRESS, scope.regions[0]
+    return None, None
+
+
+def _export_parameters(scope):
+    date_from, date_to = scope.dates()
+    parameters = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    if scope.objective is not None:
+        parameters["objective"] = scope.objective.pk
+    return parameters
+
+
+def _export_offer(user, scope, *, chosen):
+    """What the page's export form says it will make, and the filters it posts back; None when
+    no report holds the view (the page then says to choose a region)."""
+    kind, region = _export_target(user, scope, chosen=chosen)
+    if kind is None:
+        return None
+    what = [str(Report.Kind(kind).label)]
+    if region is not None:
+        what.append(region.name)
+    if scope.objective is not None:
+        what.append(scope.objective.code)
+    what.append(scope.label())
+    fields = {
+        "year": scope.year,
+        "quarter": scope.quarter,
+        "region": "" if chosen is None else chosen,
+        "objective": "" if scope.objective is None else scope.objective.pk,
+    }
+    return {"what": " · ".join(what), "fields": fields.items()}
 
 
 def _scope(data, readable, regions, objectives):
@@ -137,15 +322,14 @@ def _scope(data, readable, regions, objectives):
 
 
 def _figures(scope):
-    date_from, date_to = scope.dates()
-    filters = {"date_from": date_from, "date_to": date_to, "objective": scope.objective, "regions": scope.readable}
-    figures = selectors.approved_figures(**filters)
+    figures = selectors.approved_figures(**scope.filters())
     indicators = _indicator_progress(scope)
+    _compare_indicators(indicators, scope)
     return {
         "figures": figures,
-        "headline": _headline(figures),
+        "headline": _headline(figures, scope),
         "sex_age": _sex_age(figures),
-        **_months(scope, selectors.approved_breakdown("month", **filters)),
+        **_months(scope, selectors.approved_breakdown("month", **scope.filters())),
         "indicators": indicators,
         "matrix": _matrix(indicators),
         "map": _progress_map(scope.regions, indicators),
@@ -157,14 +341,28 @@ def _pending_review(scope):
     return Activity.objects.filter(status=Activity.Status.SUBMITTED, region__in=scope.readable).count()
 
 
-def _headline(figures):
+HEADLINE = (
+    ("activities", gettext_lazy("Approved activities")),
+    ("participants", gettext_lazy("People reached")),
+    ("families", gettext_lazy("Families reached")),
+    ("networks", gettext_lazy("Support networks")),
+    ("network_leaders", gettext_lazy("Leaders in the support networks")),
+    ("institutions", gettext_lazy("Partner institutions")),
+)
+
+
+def _headline(figures, scope):
+    """Each headline figure with its changes from the earlier periods (scope.earlier()), which
+    are read with the same selector over their own dates: one query per earlier period."""
+    earlier = [(period.label(), selectors.approved_figures(**period.filters())) for period in scope.earlier()]
     return [
-        (_("Approved activities"), figures["activities"]),
-        (_("People reached"), figures["participants"]),
-        (_("Families reached"), figures["families"]),
-        (_("Support networks"), figures["networks"]),
-        (_("Leaders in the support networks"), figures["network_leaders"]),
-        (_("Partner institutions"), figures["institutions"]),
+        {
+            "key": key,
+            "label": label,
+            "value": figures[key],
+            "changes": [Change(figures[key], past[key], period) for period, past in earlier],
+        }
+        for key, label in HEADLINE
     ]
 
 
@@ -240,6 +438,26 @@ def _indicator_progress(scope):
     for entry in indicators.values():
         entry["total"] = _total(entry["regions"])
     return list(indicators.values())
+
+
+def _compare_indicators(indicators, scope):
+    """Adds to each indicator's total its changes from the earlier periods ("changes"), and to
+    each region's row its change from the previous period ("change"). The earlier actuals come
+    from the same selector over the earlier dates: a fixed number of queries per period, never
+    one per region."""
+    for position, earlier in enumerate(scope.earlier()):
+        label = earlier.label()
+        rows = selectors.indicator_progress(
+            year=earlier.year, quarter=earlier.quarter, regions=earlier.readable, objective=earlier.objective
+        )
+        actuals = {(row["indicator"]["id"], row["region"]["id"]): row["actual"] for row in rows}
+        for entry in indicators:
+            cells = [(row, actuals.get((entry["indicator"]["id"], row["region"]["id"]), 0)) for row in entry["regions"]]
+            base = sum(actual for _row, actual in cells)
+            entry["total"].setdefault("changes", []).append(Change(entry["total"]["actual"], base, label))
+            if position == 0:
+                for row, actual in cells:
+                    row["change"] = Change(row["actual"], actual, label)
 
 
 def _matrix(indicators):

@@ -1,7 +1,10 @@
 """axe-core on the dashboard and the targets grid, in Spanish and in English, on a phone-sized Chromium,
-with figures, targets, a map and reports on the page, and with a form's errors showing."""
+with figures, targets, a map, the comparison with earlier periods and reports on the page, with a
+form's errors showing, and after "Export this view"; and the comparison's tables at a laptop's and
+a phone's width, where no cell may break a word."""
 
 import datetime
+import re
 
 import pytest
 
@@ -9,6 +12,7 @@ from programs.models import Indicator, Objective, Target
 from regions.models import Region
 from reports.models import Report
 from tests.browser.test_accessibility import AXE_SOURCE, LANGUAGES, Audit
+from tests.browser.test_staff_layout import BROKEN_WORDS_JS, SCREENS, open_as_staff
 from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
 
 pytestmark = pytest.mark.browser
@@ -55,8 +59,30 @@ def figures(amazonas, puno, coord_amazonas):
     Report.objects.create(kind="regional_progress", format="pdf", region=amazonas, status="done")
 
 
+@pytest.fixture
+def earlier_figures(figures, amazonas, puno):
+    """Approved activities in the periods the second quarter of 2025 and the year 2025 are compared
+    with (Q1 2025, Q2 2024, 2024), so that the page shows changes up, down, none and from nothing,
+    with numbers in the thousands."""
+    for code, region, day, families in (
+        ("OE1", amazonas, (2025, 2, 3), 1250),
+        ("OE1", amazonas, (2025, 3, 3), 4),
+        ("OE2", amazonas, (2024, 5, 6), 6),
+        ("OE3", puno, (2024, 6, 6), 2),
+        ("OE4", puno, (2024, 11, 6), 9),
+    ):
+        ActivityFactory(
+            region=region,
+            objective=Objective.objects.get(code=code),
+            status="approved",
+            start_date=datetime.date(*day),
+            end_date=datetime.date(*day),
+            families=families,
+        )
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_staff_dashboard_and_targets(new_page, login, audit, lang, staff, figures, puno):
+def test_staff_dashboard_and_targets(new_page, login, audit, lang, staff, earlier_figures, puno):
     page = login(new_page(), "staff", lang=lang)
     for what, url in [
         ("dashboard, all regions", f"/{lang}/panel/dashboard/?year=2025"),
@@ -74,7 +100,52 @@ def test_staff_dashboard_and_targets(new_page, login, audit, lang, staff, figure
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_coordinator_dashboard(new_page, login, audit, lang, coord_amazonas, figures):
+def test_export_this_view(new_page, login, audit, lang, staff, earlier_figures, puno):
+    """The export form, the page that refuses a tampered filter, and the report's page it opens."""
+    page = login(new_page(), "staff", lang=lang)
+    page.goto(f"/{lang}/panel/dashboard/?year=2025&quarter=2&region={puno.pk}")
+    assert page.locator("#headline-compared .change").count() == 12  # six figures, two periods
+    export = page.locator("form.dashboard-export")
+    export.locator("input[name=year]").evaluate("(input) => { input.value = '1990'; }")
+    export.locator("button[value=pdf]").click()
+    page.locator("#error-summary").wait_for()
+    audit(page, "dashboard export with a wrong filter")
+    assert not Report.objects.filter(region=puno).exists()
+
+    page.goto(f"/{lang}/panel/dashboard/?year=2025&quarter=2&region={puno.pk}")
+    page.locator("form.dashboard-export button[value=xlsx]").click()
+    page.wait_for_url(re.compile(rf"/{lang}/panel/reports/[0-9]+/$"))
+    report = Report.objects.get(region=puno)
+    assert (report.kind, report.format, report.language) == ("regional_progress", "xlsx", lang)
+    assert report.parameters == {"date_from": "2025-04-01", "date_to": "2025-06-30"}
+    audit(page, "the exported report's page")
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_no_cell_of_the_comparison_breaks_a_word(new_page, login, staff, earlier_figures, screen, lang):
+    """The headline comparison, the indicators' totals and the matrix with a change in every cell, at
+    1366 and 360 px: a word drawn on two lines, or wider than its cell, is a problem; wide tables
+    scroll in their own box, never the page."""
+    page = open_as_staff(new_page, login, screen)
+    problems = {}
+    for query in ("year=2025&quarter=2", "year=2025"):
+        page.goto(f"/{lang}/panel/dashboard/?{query}")
+        assert page.locator("#headline-compared tbody tr").count() == 6
+        assert page.locator("#indicator-matrix .change").count() == Indicator.objects.count() * Region.objects.count()
+        found = page.evaluate(BROKEN_WORDS_JS, "main")
+        if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
+            found.append("the page scrolls sideways")
+        if found:
+            problems[query] = found[:5]
+        if query.endswith("quarter=2") and lang == "es":
+            page.screenshot(path=f"/tmp/dash-{screen}.png", full_page=True)
+    assert not problems
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_coordinator_dashboard(new_page, login, audit, lang, coord_amazonas, earlier_figures):
     page = login(new_page(), "coord-amazonas", lang=lang)
     page.goto(f"/{lang}/panel/dashboard/?year=2025")
     audit(page, "coordinator dashboard")
