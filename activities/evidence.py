@@ -2,14 +2,21 @@
 
 Every file is treated as hostile and as personal: its type is read from its bytes, never
 from its name or the browser's word; photos are decoded and re-encoded from their pixels
-alone, so no EXIF (GPS position, phone model, time), XMP or ICC profile survives; PDFs that
-could run code on a reviewer's machine are refused; and the original file name, which may
-carry a person's name, is never stored.
+alone, so no EXIF (GPS position, phone model, time), XMP or ICC profile survives; PDFs are
+read with a real PDF parser and refused if anything in them could act when a reviewer opens
+them (a script, a link out, a launch, an attached file, a form) or if they are encrypted; and
+the original file name, which may carry a person's name, is never stored.
+
+Every check is bounded before the work starts: an image's pixels are counted from its header
+before anything is decoded, and a PDF's objects and parsing work are counted against fixed
+limits, so that no upload of at most 10 MB takes a worker past 300 MB or a few seconds.
 """
 
+import contextlib
 import io
-import re
-import zlib
+import os
+import threading
+import warnings
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -22,14 +29,40 @@ from PIL import Image, ImageFile, ImageOps
 from regions import access
 
 from .models import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_PER_ACTIVITY, Activity, Evidence, EvidenceKind
+from .pdf_check import check_pdf
 
-__all__ = ["ClientUuidTaken", "evidence_attach", "evidence_open", "evidence_remove"]
+__all__ = ["MAX_PHOTO_PIXELS", "ClientUuidTaken", "evidence_attach", "evidence_open", "evidence_remove"]
 
 MEGABYTE = 1024 * 1024
 # Phones shoot 12 to 200 megapixels; reviewers need to see the scene, not the pores, and
 # coordinators in Loreto or Puno download these over weak connections.
 MAX_IMAGE_SIDE = 4000
 MAX_CAPTION_LENGTH = Evidence._meta.get_field("caption").max_length
+
+# The most pixels a photo may announce in its header. A phone's full-resolution 50-megapixel
+# shot is 8,160 x 6,120 (49.9 MP) or 8,192 x 6,144 (50.3 MP); 52 MP takes those with room to
+# spare. Larger modes (64, 108, 200 MP) make JPEGs of 15 to 40 MB, over the 10 MB limit anyway,
+# and the phone's default (pixel-binned 12 MP) is far below. A JPEG this size is decoded at half
+# scale or less (libjpeg scales while it decodes), so it costs about 40 MB, not 150.
+MAX_PHOTO_PIXELS = 52_000_000
+# PNG has no reduced-scale decoding, and a progressive JPEG's decoder holds every coefficient
+# of the picture: each is decoded whole, at up to 4 bytes a pixel (8 for the coefficients), so
+# they are held to the pixels we store at most (4,000 x 4,000). Pillow's WebP decoder holds
+# about four copies of the picture while it decodes (250 MB for 16 MP), so WebP gets half that.
+# Phones save camera shots as JPEG; a screenshot is 2 to 8 MP.
+MAX_WHOLE_DECODE_PIXELS = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
+MAX_WEBP_PIXELS = MAX_WHOLE_DECODE_PIXELS // 2
+
+# Pillow's own decompression-bomb guard, set here and nowhere else, and made an error: any code
+# in this process that opens a larger image is stopped before it decodes it.
+Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+# libjpeg reads this when each decoder starts: the memory its whole-picture buffers may take.
+# A JPEG that hides many scans behind a baseline header (which Pillow's header cannot reveal)
+# is stopped here instead of allocating a coefficient buffer for 52 MP.
+os.environ.setdefault("JPEGMEM", "100M")
+# gunicorn runs two threads a process: one decode at a time keeps the figures above per process.
+DECODING = threading.RLock()
 
 EXTENSIONS = {EvidenceKind.JPEG: "jpg", EvidenceKind.PNG: "png", EvidenceKind.WEBP: "webp", EvidenceKind.PDF: "pdf"}
 PILLOW_FORMATS = {EvidenceKind.JPEG: "JPEG", EvidenceKind.PNG: "PNG", EvidenceKind.WEBP: "WEBP"}
@@ -44,16 +77,6 @@ SAVE_OPTIONS = {
     EvidenceKind.PNG: {},
     EvidenceKind.WEBP: {"quality": 85},
 }
-
-# PDF names that run code or carry other files when a reviewer opens the document:
-# scripts, launch actions, attachments, Flash-era rich media and XFA forms (which hold scripts).
-ACTIVE_PDF_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA"})
-PDF_NAME = re.compile(rb"/([^\x00\t\n\f\r /\[\]()<>{}%]+)")
-PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n)(.*?)endstream", re.DOTALL)
-# What the compressed object streams of a PDF of at most 10 MB may inflate to, in all:
-# a zip bomb stops here instead of filling the worker's memory.
-MAX_PDF_INFLATED = 64 * MEGABYTE
 
 
 class ClientUuidTaken(ValidationError):
@@ -179,7 +202,8 @@ def _clean_file(uploaded_file):
             code="unsupported_type",
         )
     if kind == EvidenceKind.PDF:
-        _check_pdf(content)
+        with DECODING:  # one heavy reading at a time per process (see DECODING)
+            check_pdf(content)
         return kind, content
     cleaned = _reencode_image(content, kind)
     # Rare, but a re-encoded PNG can come out larger than the original.
@@ -221,34 +245,48 @@ def _detect_kind(content):
 
 def _reencode_image(content, kind):
     """The photo, upright, possibly smaller, rebuilt from its pixels alone."""
-    image = _decode_image(content, kind)
-    if image.mode not in KEPT_MODES[kind]:
-        image = _convert_mode(image, kind)
-    if max(image.size) > MAX_IMAGE_SIDE:
-        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
-    # A new image from the raw pixels carries no info dict: no EXIF, GPS, XMP, ICC profile
-    # or text chunk for any encoder to copy across.
-    bare = Image.frombytes(image.mode, image.size, image.tobytes())
-    out = io.BytesIO()
-    bare.save(out, format=PILLOW_FORMATS[kind], **SAVE_OPTIONS[kind])
-    return out.getvalue()
+    with DECODING:
+        image = _decode_image(content, kind)
+        if image.mode not in KEPT_MODES[kind]:
+            image = _convert_mode(image, kind)
+        if max(image.size) > MAX_IMAGE_SIDE:
+            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+        # A new image given only the pixels carries no info dict: no EXIF, GPS, XMP, ICC profile
+        # or text chunk for any encoder to copy across. (Pasted, not tobytes(): one copy, not two.)
+        bare = Image.new(image.mode, image.size)
+        bare.paste(image)
+        del image
+        out = io.BytesIO()
+        bare.save(out, format=PILLOW_FORMATS[kind], **SAVE_OPTIONS[kind])
+        return out.getvalue()
 
 
-def _decode_image(content, kind):
+def _decode_image(content, kind, fit=MAX_IMAGE_SIDE):
+    """The photo decoded and upright, at no less than `fit` pixels a side where its format can decode smaller.
+
+    Its size is checked from the header first: a picture over the limits is refused before a
+    single pixel is decoded.
+    """
     # A process-wide switch: were any library to turn it on, half a photo would pass as whole.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         # Restricting the decoders to the detected format keeps Pillow's rarer parsers out of reach.
-        with Image.open(io.BytesIO(content), formats=[PILLOW_FORMATS[kind]]) as image:
-            _refuse_too_many_pixels(image.width * image.height)
-            if kind == EvidenceKind.JPEG and max(image.size) > MAX_IMAGE_SIDE:
-                # libjpeg decodes at 1/2, 1/4 or 1/8 scale: a 100-megapixel photo needs a
+        # The warning is made an error here too: a filter set at import is lost to any caller that
+        # wraps the import in catch_warnings (test runners do).
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content), formats=[PILLOW_FORMATS[kind]])
+        with image:
+            _refuse_too_many_pixels(image, kind)
+            if kind == EvidenceKind.JPEG and max(image.size) > fit:
+                # libjpeg decodes at 1/2, 1/4 or 1/8 scale: a 50-megapixel photo needs a
                 # quarter of the memory, and is still read to its end.
-                image.draft(None, _fitted(image.size, MAX_IMAGE_SIDE))
+                image.draft(None, _draft_size(image.size, fit))
             image.load()
-            return _upright(image)
-    except Image.DecompressionBombError as bomb:
-        raise _too_many_pixels() from bomb
+            _upright(image)
+            return image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
+        raise _too_many_pixels(_pixel_limit(kind)) from bomb
     except ValidationError:
         raise
     except Exception as broken:
@@ -260,30 +298,48 @@ def _decode_image(content, kind):
 
 
 def _upright(image):
-    try:
-        return ImageOps.exif_transpose(image)
-    except Exception:
-        # The pixels decoded; a malformed EXIF block is dropped anyway, so keep them as shot.
-        return image.copy()
+    # The pixels decoded; a malformed EXIF block is dropped anyway, so a photo it cannot turn is kept as shot.
+    with contextlib.suppress(Exception):
+        # In place: a photo that is already upright is not copied.
+        ImageOps.exif_transpose(image, in_place=True)
 
 
-def _refuse_too_many_pixels(pixels):
-    # Read at call time, so that an operator who tunes Pillow's limit is obeyed.
-    if pixels > Image.MAX_IMAGE_PIXELS:
-        raise _too_many_pixels()
+def _refuse_too_many_pixels(image, kind):
+    """Refuse, from the header alone, a picture whose decoding would cost more than a photo's."""
+    limit = _pixel_limit(kind, progressive=image.info.get("progressive"))
+    if image.width * image.height > limit:
+        raise _too_many_pixels(limit)
 
 
-def _too_many_pixels():
+def _pixel_limit(kind, progressive=False):
+    if kind == EvidenceKind.JPEG:
+        limit = MAX_WHOLE_DECODE_PIXELS if progressive else MAX_PHOTO_PIXELS
+    else:
+        limit = MAX_WEBP_PIXELS if kind == EvidenceKind.WEBP else MAX_WHOLE_DECODE_PIXELS
+    # Read at call time, so that an operator who lowers Pillow's limit is obeyed.
+    return min(limit, Image.MAX_IMAGE_PIXELS or limit)
+
+
+def _too_many_pixels(limit):
     return ValidationError(
         _("This image has too many pixels to process; export it at a smaller size (at most %(limit)s megapixels)."),
         code="too_many_pixels",
-        params={"limit": Image.MAX_IMAGE_PIXELS // 1_000_000},
+        params={"limit": limit // 1_000_000},
     )
 
 
-def _fitted(size, longest):
-    scale = longest / max(size)
-    return tuple(max(1, round(side * scale)) for side in size)
+def _draft_size(size, fit):
+    """The size to ask libjpeg for: its smallest scale (1/2, 1/4, 1/8) still at least `fit` long.
+
+    A photo over MAX_WHOLE_DECODE_PIXELS is decoded at half scale at least, though it may then be
+    stored under `fit` pixels: at 7,999 x 6,500, full scale would be the only one `fit` long, and
+    would cost 200 MB.
+    """
+    scale = next(scale for scale in (8, 4, 2, 1) if max(size) // scale >= fit)
+    if scale == 1 and size[0] * size[1] > MAX_WHOLE_DECODE_PIXELS:
+        scale = 2
+    # Pillow picks the largest scale whose result is at least the size asked for.
+    return tuple(max(1, side // scale) for side in size)
 
 
 def _convert_mode(image, kind):
@@ -294,53 +350,3 @@ def _convert_mode(image, kind):
             return image
     keeps_alpha = kind != EvidenceKind.JPEG and image.has_transparency_data
     return image.convert("RGBA" if keeps_alpha else "RGB")
-
-
-def _check_pdf(content):
-    if b"%%EOF" not in content[-1024:]:
-        raise _damaged_pdf()
-    parts = PDF_STREAM.split(content)
-    outside, streams = parts[0::2], parts[1::2]
-    names = set().union(*(_pdf_names(part) for part in outside))
-    if b"Encrypt" in names:
-        # Encrypted object streams cannot be read, so scripts in them could not be found.
-        raise ValidationError(
-            _("This PDF is password-protected or encrypted; save an unprotected copy and attach that."),
-            code="encrypted_pdf",
-        )
-    names |= _object_stream_names(outside, streams)
-    if names & ACTIVE_PDF_NAMES:
-        raise ValidationError(
-            _("This PDF contains scripts or embedded files and cannot be accepted."), code="active_pdf"
-        )
-
-
-def _object_stream_names(outside, streams):
-    """Names in the object streams where PDF 1.5+ files keep most dictionaries compressed."""
-    names, budget = set(), MAX_PDF_INFLATED
-    for before, stream in zip(outside, streams, strict=False):
-        header = _pdf_names(before[before.rfind(b"obj") :])
-        if b"ObjStm" not in header:
-            # Other streams hold page content and pictures, whose bytes would match names by chance.
-            continue
-        if b"FlateDecode" not in header:
-            raise _damaged_pdf()
-        inflater = zlib.decompressobj()
-        try:
-            text = inflater.decompress(stream, budget + 1)
-        except zlib.error as broken:
-            raise _damaged_pdf() from broken
-        budget -= len(text)
-        if budget < 0:
-            raise _damaged_pdf()
-        names |= _pdf_names(text)
-    return names
-
-
-def _pdf_names(text):
-    # "/J#53" is "/JS": PDF names may spell any byte as #xx, which hides them from a plain search.
-    return {PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), m[1]) for m in PDF_NAME.finditer(text)}
-
-
-def _damaged_pdf():
-    return ValidationError(_("This PDF is damaged or incomplete; save or export it again."), code="damaged_pdf")

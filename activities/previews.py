@@ -6,17 +6,33 @@ Like the upload, it trusts nothing in the stored bytes: a photo is decoded by th
 decoder and rebuilt from its pixels alone (no EXIF, GPS, XMP or ICC profile), and a PDF is rendered
 only after it passed the same checks for scripts, embedded files and zip bombs an upload passes,
 so a file stored before those checks existed, or put in storage some other way, is refused too.
+
+Rendering is the one place the server draws what a file describes, so the first page is weighed
+before PDFium sees it: what it must parse to draw it (content, forms, fonts, patterns) is capped,
+as are the pictures it must decode and the scale it is drawn at. A page over those limits simply
+has no preview; the file can still be downloaded.
 """
 
 import io
 import logging
 
+import pypdf
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from PIL import Image
+from pypdf.errors import LimitReachedError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from .evidence import _check_pdf, _decode_image, _detect_kind, evidence_open
+from .evidence import (
+    DECODING,
+    MAX_PHOTO_PIXELS,
+    MAX_WHOLE_DECODE_PIXELS,
+    _decode_image,
+    _detect_kind,
+    evidence_open,
+)
 from .models import MAX_EVIDENCE_BYTES, EvidenceKind
+from .pdf_check import PDF_PARSER_LIMITS, check_pdf
 
 __all__ = ["THUMBNAIL_SIDE", "has_preview", "thumbnail"]
 
@@ -27,6 +43,18 @@ THUMBNAIL_SIDE = 320
 THUMBNAIL_QUALITY = 80
 # Whether a stored PDF may be previewed; stored files never change, so the verdict does not either.
 VERDICT_SECONDS = 24 * 60 * 60
+# What PDFium may parse to draw the first page, decoded: it holds about 20 bytes for each byte of
+# dense drawing operators (16 MB of them took 330 MB and 4 s), so 4 MB stays near 100 MB. A page of
+# text takes tens of kilobytes; a scanned page is one picture and a few bytes of operators.
+MAX_PAGE_DRAWING_BYTES = 4 * 1024 * 1024
+# Pictures that JPEG 2000 and JBIG2 decoders hold whole; the others PDFium decodes a line at a time.
+WHOLE_DECODE_FILTERS = frozenset({"/JPXDecode", "/JBIG2Decode"})
+# A page is drawn at no more than this many pixels per point: a page under an inch (72 points)
+# wide is no document, and drawing a speck of a page at thousands of times its size makes PDFium
+# build pattern tiles and image stretches at that size.
+MAX_RENDER_SCALE = THUMBNAIL_SIDE / 72
+# Keys that lead from the first page to other pages or to the document's outline, not to what is drawn.
+NOT_DRAWN_KEYS = frozenset({"/Parent", "/P", "/Dest", "/A", "/Popup", "/IRT", "/StructParent", "/StructParents"})
 
 
 def has_preview(evidence):
@@ -58,10 +86,13 @@ def thumbnail(*, evidence, by):
     if kind == EvidenceKind.PDF:
         if not _pdf_is_safe(content):
             return None
-        image = _first_page(content)
+        # PDFium is not thread-safe, and one drawing at a time keeps a process's peak as measured.
+        with DECODING:
+            image = _first_page(content)
     else:
         try:
-            image = _decode_image(content, kind)
+            with DECODING:
+                image = _decode_image(content, kind, fit=THUMBNAIL_SIDE)
         except ValidationError:
             return None
     return None if image is None else _encode(image)
@@ -69,10 +100,60 @@ def thumbnail(*, evidence, by):
 
 def _pdf_is_safe(content):
     try:
-        _check_pdf(content)
+        with DECODING:
+            check_pdf(content)
     except ValidationError:
         return False
+    try:
+        return _first_page_is_light(content)
+    except LimitReachedError:
+        return False
+    except Exception:
+        # check_pdf has bounded the file; whatever else the parser trips on, no preview.
+        logger.info("The first page of PDF evidence could not be weighed for a preview", exc_info=True)
+        return False
+
+
+def _first_page_is_light(content):
+    """Whether PDFium can draw the first page within MAX_PAGE_DRAWING_BYTES and the photo pixel limits."""
+    with pypdf.apply_configuration(**PDF_PARSER_LIMITS):
+        page = pypdf.PdfReader(io.BytesIO(content)).pages[0]
+        left = MAX_PAGE_DRAWING_BYTES
+        for stream in _drawn_streams(page):
+            if _entry(stream, "/Subtype") == "/Image":
+                if not _picture_is_small(stream):
+                    return False
+                continue
+            with pypdf.apply_configuration(zlib_maximum_output_length=left + 1):
+                left -= len(stream.get_data())
+            if left < 0:
+                return False
     return True
+
+
+def _drawn_streams(page):
+    """Each stream PDFium may read to draw the page (content, forms, fonts, patterns, pictures), once."""
+    seen, stack = set(), [page.get_object()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            item = item.get_object()
+        if isinstance(item, StreamObject):
+            yield item
+        if isinstance(item, DictionaryObject):
+            stack.extend(value for key, value in dict.items(item) if key not in NOT_DRAWN_KEYS)
+        elif isinstance(item, ArrayObject):
+            stack.extend(list.__iter__(item))
+
+
+def _picture_is_small(image):
+    pixels = int(_entry(image, "/Width") or 0) * int(_entry(image, "/Height") or 0)
+    filters = _entry(image, "/Filter")
+    filters = {name.get_object() for name in filters} if isinstance(filters, ArrayObject) else {filters}
+    return pixels <= (MAX_WHOLE_DECODE_PIXELS if filters & WHOLE_DECODE_FILTERS else MAX_PHOTO_PIXELS)
 
 
 def _first_page(content):
@@ -86,11 +167,12 @@ def _first_page(content):
             return None
         page = document[0]
         width, height = page.get_size()
-        if min(width, height) <= 0:
-            return None
         # Page sizes are in points (1/72 inch), which scale 1 renders one pixel each.
+        scale = _render_scale(width, height)
+        if scale is None:
+            return None
         # No form environment: nothing in the file is run, only its page content drawn.
-        bitmap = page.render(scale=THUMBNAIL_SIDE / max(width, height), may_draw_forms=False)
+        bitmap = page.render(scale=scale, may_draw_forms=False)
         return bitmap.to_pil().copy()
     except (pypdfium2.PdfiumError, ValueError):
         logger.info("PDF evidence could not be rendered for a preview", exc_info=True)
@@ -98,6 +180,20 @@ def _first_page(content):
     finally:
         if document is not None:
             document.close()
+
+
+def _entry(dictionary, key):
+    value = dictionary.get(key)  # as written: a reference stays a reference
+    return None if value is None else value.get_object()
+
+
+def _render_scale(width, height):
+    """Pixels per point to fit the page in the thumbnail, or None for a page too thin to show."""
+    if min(width, height) <= 0:
+        return None
+    scale = min(THUMBNAIL_SIDE / max(width, height), MAX_RENDER_SCALE)
+    # A sliver of a page would round to no pixels at all.
+    return scale if min(width, height) * scale >= 1 else None
 
 
 def _encode(image):

@@ -1,15 +1,17 @@
 """Evidence previews on the review page: a photo as a small JPEG rebuilt from its pixels (no EXIF,
 even when the stored file kept some), a PDF's first page drawn server-side, but only after the PDF
-passed the upload's checks (a hostile one is never handed to the renderer); as private as a
-download (another region's coordinator: 404)."""
+passed the upload's checks (a hostile one is never handed to the renderer) and its first page was
+weighed (no page too heavy to draw, no picture over the photo limit, no absurd scale); as private as
+a download (another region's coordinator: 404)."""
 
 import io
+import zlib
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import translation
-from PIL import Image
+from PIL import Image, ImageFile
 
 from activities import previews
 from activities.models import Evidence
@@ -178,7 +180,7 @@ class TestTheReviewPage:
     def test_the_pdf_checks_are_not_repeated_on_every_visit(self, staff_client, activity, monkeypatch):
         stored(activity, pdf_page(), Evidence.Kind.PDF)
         staff_client.get(activity.get_absolute_url())
-        monkeypatch.setattr(previews, "_check_pdf", lambda content: pytest.fail("checked again"))
+        monkeypatch.setattr(previews, "check_pdf", lambda content: pytest.fail("checked again"))
         assert staff_client.get(activity.get_absolute_url()).status_code == 200
 
     def test_the_point_map_has_the_point_and_the_regions_outline(self, staff_client, amazonas):
@@ -229,3 +231,80 @@ class TestAccess:
         url = reverse("activities:evidence_preview", args=[evidence.pk])
         assert staff_client.post(url).status_code == 405
         assert staff_client.delete(url).status_code == 405
+
+
+def one_page_pdf(page, *more):
+    """A PDF whose third object is the given page; more objects follow it as 4, 5, ..."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, *more]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def stream(dictionary, data):
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (dictionary, len(data), data)
+
+
+@pytest.fixture
+def renderer_calls(monkeypatch):
+    import pypdfium2
+
+    real, opened = pypdfium2.PdfDocument, []
+
+    def spy(*args, **kwargs):
+        opened.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pypdfium2, "PdfDocument", spy)
+    return opened
+
+
+class TestPreviewsAreBounded:
+    """What the server draws is weighed first: PDFium never gets a page that would take hundreds of
+    megabytes (16 MB of drawing operators took 330 MB), a picture over the photo limit, or a scale
+    thousands of times a page's size."""
+
+    def test_a_page_with_too_much_to_draw_has_no_preview_and_never_reaches_the_renderer(
+        self, staff_client, activity, renderer_calls
+    ):
+        # 8 MB of drawing operators in 40 KB: a zip bomb for the renderer, harmless to a reader.
+        operators = zlib.compress(b"1 1 m 2 2 l S\n" * (8 * 1024 * 1024 // 14), 9)
+        page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+        content = one_page_pdf(page, stream(b"/Filter /FlateDecode", operators))
+        assert len(content) < 100_000
+        assert preview(staff_client, stored(activity, content, Evidence.Kind.PDF)).status_code == 404
+        assert renderer_calls == []
+
+    def test_a_page_with_the_same_drawing_at_a_normal_size_is_drawn(self, staff_client, activity, renderer_calls):
+        operators = zlib.compress(b"1 1 m 2 2 l S\n" * 1000)
+        page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+        content = one_page_pdf(page, stream(b"/Filter /FlateDecode", operators))
+        assert picture(preview(staff_client, stored(activity, content, Evidence.Kind.PDF))).size == (227, 320)
+        assert len(renderer_calls) == 1
+
+    def test_a_picture_over_the_photo_limit_has_no_preview(self, staff_client, activity, renderer_calls):
+        resources = b"/Resources << /XObject << /Im0 5 0 R >> >>"
+        page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R %s >>" % resources
+        image = stream(b"/Type /XObject /Subtype /Image /Width 9000 /Height 6000 /BitsPerComponent 8", b"\0")
+        content = one_page_pdf(page, stream(b"", b"q 595 0 0 842 0 0 cm /Im0 Do Q"), image)
+        assert preview(staff_client, stored(activity, content, Evidence.Kind.PDF)).status_code == 404
+        assert renderer_calls == []
+
+    def test_a_speck_of_a_page_is_drawn_at_a_capped_scale(self, staff_client, activity):
+        # A page of 9 x 9 points would otherwise be drawn at 35 pixels a point.
+        speck = one_page_pdf(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 9 9] >>")
+        assert picture(preview(staff_client, stored(activity, speck, Evidence.Kind.PDF))).size == (40, 40)
+
+    def test_a_stored_photo_over_the_limit_has_no_preview(self, staff_client, activity, monkeypatch):
+        out = io.BytesIO()
+        Image.new("L", (9000, 6000)).save(out, "JPEG")
+        evidence = stored(activity, out.getvalue(), Evidence.Kind.JPEG)
+        monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("a pixel was decoded"))
+        assert preview(staff_client, evidence).status_code == 404
