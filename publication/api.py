@@ -86,7 +86,7 @@ class MapView(APIView):
 
 
 class Geometry(serializers.Serializer):
-    type = serializers.CharField(help_text="`Point`, `Polygon` or `MultiPolygon`.")
+    type = serializers.CharField(help_text="`Polygon` or `MultiPolygon`.")
     coordinates = serializers.JSONField(help_text="GeoJSON positions, longitude first.")
 
 
@@ -110,7 +110,9 @@ class RegionProperties(serializers.Serializer):
 
 class RegionFeature(serializers.Serializer):
     type = serializers.CharField(help_text="Always `Feature`.")
-    geometry = Geometry(help_text="The boundary when one is loaded, else a Point at the region's capital.")
+    geometry = Geometry(
+        allow_null=True, help_text="The boundary; null when none is loaded (the capital's point: /api/v1/regions/)."
+    )
     properties = RegionProperties()
 
 

@@ -337,8 +337,9 @@ def public_regions(release):
 
 
 def region_features(release):
-    """Each region (its boundary, or its capital when none is loaded) with the release's totals as
-    flat properties: a count, whether it is hidden, and its marker ("<5" or "x")."""
+    """Each region (its boundary; null when none is loaded) with the release's totals as flat
+    properties: a count, whether it is hidden, and its marker ("<5" or "x"). Polygons only, so that
+    GIS tools read it as one layer: the capital's point is in /api/v1/regions/."""
     boundaries = dict(Region.objects.values_list("pk", "boundary"))
     features = []
     for region in public_regions(release):
@@ -356,8 +357,8 @@ def region_features(release):
             properties[measure] = count.shown
             properties[f"{measure}_hidden"] = bool(count.hidden)
             properties[f"{measure}_status"] = count.text if count.hidden else ""
-        geometry = boundaries.get(region.pk) or point(region.latitude, region.longitude)
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+        # `or None`: the admin may keep a typed "{}", which means no boundary (RFC 7946 allows null).
+        features.append({"type": "Feature", "geometry": boundaries.get(region.pk) or None, "properties": properties})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -394,7 +395,7 @@ def resources(release):
     found.append(
         _resource(
             "regiones", "regiones.geojson", "geojson", _("Regions with their figures"),
-            _("Each region's boundary (or its capital) with its activities, participants and families as flat "
+            _("Each region's boundary (null if none is loaded) with its activities, participants and families as flat "
               "properties: a hidden count is null, with participants_hidden true and participants_status <5 or x."),
         )
     )  # fmt: skip

@@ -1,13 +1,18 @@
-"""Points and shapes in plain Python: the portal needs no GIS library.
+"""Points and shapes: GeoJSON in, GeoJSON out, no GIS database.
 
-Boundaries are GeoJSON Polygon or MultiPolygon geometries in lon/lat order.
+Boundaries are GeoJSON Polygon or MultiPolygon geometries in lon/lat order, stored oriented as
+RFC 7946 asks (outer rings counter-clockwise, holes clockwise). Shapely checks that a boundary is a
+valid shape and orients it; point-in-region checks stay in plain Python, on the stored JSON.
 """
 
 import math
+import re
 from decimal import Decimal
 
+import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from shapely.geometry import mapping, shape
 
 # Peru's extent with a small margin (Tacna to the Putumayo, Piura to Madre de Dios).
 PERU_BOUNDS = {
@@ -42,7 +47,9 @@ def polygons(geometry):
 
 
 def validate_boundary(geometry):
-    """Raise ValidationError unless geometry is a well-formed polygon inside Peru."""
+    """Raise ValidationError unless geometry is a valid polygon inside Peru: closed rings of at
+    least four positions, none crossing another or itself. Orientation is not checked: oriented()
+    fixes it, as RFC 7946 asks producers to, and readers not to refuse."""
     if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         raise ValidationError(
@@ -55,13 +62,73 @@ def validate_boundary(geometry):
             raise ValidationError(_("A boundary needs at least one ring."), code="empty")
         for polygon in shapes:
             for ring in polygon:
-                if len(ring) < 4:
-                    raise ValidationError(_("A boundary ring needs at least four positions."), code="short_ring")
-                for position in ring:
-                    lon, lat = _coordinate(position[0]), _coordinate(position[1])
-                    validate_point_in_peru(lat, lon)
-    except (TypeError, ValueError, IndexError, KeyError) as exc:
+                _validate_ring(ring)
+        _validate_shape(geometry)
+    except (TypeError, ValueError, IndexError, KeyError, shapely.errors.ShapelyError) as exc:
         raise ValidationError(_("The boundary's coordinates are malformed."), code="malformed") from exc
+
+
+def _validate_ring(ring):
+    if len(ring) < 4:
+        raise ValidationError(_("A boundary ring needs at least four positions."), code="short_ring")
+    for position in ring:
+        lon, lat = _coordinate(position[0]), _coordinate(position[1])
+        validate_point_in_peru(lat, lon)
+    # Checked before shapely sees the ring: it would close an open ring silently.
+    if ring[0][:2] != ring[-1][:2]:
+        raise ValidationError(
+            _(
+                "A boundary ring is not closed: it starts at longitude %(lon)s, latitude %(lat)s "
+                "and must end at the same position."
+            ),
+            code="not_closed",
+            params={"lon": ring[0][0], "lat": ring[0][1]},
+        )
+
+
+# GEOS explains an invalid shape as "Reason[x y]".
+VALIDITY_REASON = re.compile(r"^(?P<reason>.*)\[(?P<lon>\S+) (?P<lat>\S+)\]$")
+
+
+def _validate_shape(geometry):
+    reason = shapely.is_valid_reason(shape(geometry))
+    if reason == "Valid Geometry":
+        return
+    found = VALIDITY_REASON.match(reason)
+    if not found:
+        raise ValidationError(
+            _("The boundary is not a valid shape (%(reason)s)."), code="invalid", params={"reason": reason}
+        )
+    params = {"lon": _rounded(found["lon"]), "lat": _rounded(found["lat"]), "reason": found["reason"]}
+    if "Self-intersection" in found["reason"]:
+        raise ValidationError(
+            _("The boundary crosses itself at longitude %(lon)s, latitude %(lat)s."),
+            code="self_intersection",
+            params=params,
+        )
+    raise ValidationError(
+        _("The boundary is not a valid shape at longitude %(lon)s, latitude %(lat)s (%(reason)s)."),
+        code="invalid",
+        params=params,
+    )
+
+
+def _rounded(text):
+    # GEOS prints full precision; six decimals (about 10 cm) find the place on any map.
+    return round(float(text), 6)
+
+
+def oriented(geometry):
+    """A valid boundary as RFC 7946 wants it: outer rings counter-clockwise, holes clockwise, the
+    positions otherwise as given. Only the type and coordinates are kept: a "bbox" or "crs" member
+    would go stale beside edited coordinates."""
+    fixed = mapping(shapely.orient_polygons(shape(geometry), exterior_cw=False))
+    return {"type": fixed["type"], "coordinates": _lists(fixed["coordinates"])}
+
+
+def _lists(value):
+    # shapely answers in tuples; the stored JSON, and whoever compares it, has lists.
+    return [_lists(item) for item in value] if isinstance(value, tuple | list) else value
 
 
 def _coordinate(value):

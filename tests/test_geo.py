@@ -1,4 +1,4 @@
-"""regions.geo: the plain-Python geometry every point and boundary check relies on.
+"""regions.geo: the geometry every point and boundary check relies on.
 
 GeoJSON positions are [longitude, latitude]; the functions take (lat, lon).
 """
@@ -6,6 +6,7 @@ GeoJSON positions are [longitude, latitude]; the functions take (lat, lon).
 from decimal import Decimal
 
 import pytest
+import shapely
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -220,3 +221,69 @@ class TestValidateBoundary:
         with pytest.raises(ValidationError) as caught:
             geo.validate_boundary({"type": "MultiPolygon", "coordinates": [[OUTER], madrid]})
         assert caught.value.code == "outside_peru"
+
+    def test_a_ring_that_does_not_close_is_refused_with_where_it_starts(self):
+        # Shapely would close it silently; the file would then not be the shape the operator checked.
+        with pytest.raises(ValidationError) as caught:
+            geo.validate_boundary({"type": "Polygon", "coordinates": [OUTER[:-1]]})
+        assert caught.value.code == "not_closed"
+        assert "starts at longitude -78.5, latitude -6.8" in caught.value.messages[0]
+
+    def test_a_hole_that_does_not_close_is_refused(self):
+        with pytest.raises(ValidationError) as caught:
+            geo.validate_boundary({"type": "Polygon", "coordinates": [OUTER, [*HOLE[:-1], [-78.0, -6.3]]]})
+        assert caught.value.code == "not_closed"
+
+    def test_a_bow_tie_is_refused_with_the_point_where_it_crosses_itself(self):
+        bow_tie = ring((-78.5, -6.8), (-77.5, -5.8), (-77.5, -6.8), (-78.5, -5.8))
+        with pytest.raises(ValidationError) as caught:
+            geo.validate_boundary({"type": "Polygon", "coordinates": [bow_tie]})
+        assert caught.value.code == "self_intersection"
+        assert caught.value.messages[0] == "The boundary crosses itself at longitude -78.0, latitude -6.3."
+
+    def test_two_parts_that_overlap_are_refused_as_crossing(self):
+        overlapping = {"type": "MultiPolygon", "coordinates": [[OUTER], [square(-78.0, -6.3, 1.0)]]}
+        with pytest.raises(ValidationError) as caught:
+            geo.validate_boundary(overlapping)
+        assert caught.value.code == "self_intersection"
+        assert caught.value.messages[0] == "The boundary crosses itself at longitude -78.0, latitude -5.8."
+
+    def test_a_hole_outside_its_outer_ring_is_refused_with_the_reason_and_the_place(self):
+        with pytest.raises(ValidationError) as caught:
+            geo.validate_boundary({"type": "Polygon", "coordinates": [OUTER, square(-76.0, -9.0, 0.2)]})
+        assert caught.value.code == "invalid"
+        assert caught.value.messages[0] == (
+            "The boundary is not a valid shape at longitude -76.0, latitude -9.0 (Hole lies outside shell)."
+        )
+
+    def test_a_clockwise_polygon_is_valid_as_it_is(self):
+        # RFC 7946: readers must not refuse the other order; oriented() turns it.
+        assert geo.validate_boundary({"type": "Polygon", "coordinates": [OUTER[::-1]]}) is None
+
+
+def is_ccw(ring):
+    return shapely.LinearRing(ring).is_ccw
+
+
+class TestOriented:
+    def test_outer_rings_turn_counter_clockwise_and_holes_clockwise(self):
+        shape = {"type": "Polygon", "coordinates": [OUTER[::-1], HOLE]}  # Shapefile order turned around
+        assert not is_ccw(shape["coordinates"][0]) and is_ccw(shape["coordinates"][1])
+
+        outer, hole = geo.oriented(shape)["coordinates"]
+
+        assert is_ccw(outer) and not is_ccw(hole)
+        assert sorted(map(tuple, outer)) == sorted(map(tuple, OUTER[::-1]))
+
+    def test_every_part_of_a_multipolygon_is_oriented(self):
+        shape = {"type": "MultiPolygon", "coordinates": [[OUTER[::-1]], [square(-70.5, -16.3, 1.0)[::-1]]]}
+
+        fixed = geo.oriented(shape)
+
+        assert fixed["type"] == "MultiPolygon"
+        assert all(is_ccw(outer) for outer, *_ in fixed["coordinates"])
+
+    def test_a_well_oriented_boundary_comes_back_equal_as_plain_lists_without_other_members(self):
+        shape = {**POLYGON_WITH_HOLE, "coordinates": [OUTER, HOLE[::-1]], "bbox": [-78.5, -6.8, -77.5, -5.8]}
+
+        assert geo.oriented(shape) == {"type": "Polygon", "coordinates": [OUTER, HOLE[::-1]]}

@@ -1,22 +1,22 @@
-"""`manage.py import_boundaries`: region shapes from a GeoJSON file, all or nothing."""
+"""`manage.py import_boundaries`: region shapes from a GeoJSON file, all or nothing, valid and
+oriented as RFC 7946 asks; and `manage.py load_campaign`, which loads the boundaries the project ships."""
 
+import importlib.util
 import json
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import shapely
 from django.core.management import CommandError, call_command
 
 from regions.models import Region
 
-# The shared boundary files sit beside the clone (here and in CI); they are not part of the repository.
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The boundary files the project ships (see data/README.md).
+DATA = Path(__file__).resolve().parents[1] / "data"
 DEPARTMENTS = DATA / "peru_departments.geojson"
 PROVINCES = DATA / "peru_provinces.geojson"
-needs_real_files = pytest.mark.skipif(
-    not (DEPARTMENTS.exists() and PROVINCES.exists()),
-    reason=f"the Peru boundary files are not in {DATA}",
-)
+CAMPAIGN_REGIONS = DATA / "campaign_regions.geojson"
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +82,27 @@ def before(amazonas):
     return state
 
 
-def refused(path, message, *options, prop="CODE"):
-    """Run the import expecting a one-line CommandError that contains message; return the error text."""
+def refused(path, *messages, options=(), prop="CODE"):
+    """Run the import expecting a CommandError of one line per message, in order, under a line that
+    counts them when there are several; return the lines."""
     with pytest.raises(CommandError) as caught:
         run(path, *options, prop=prop)
-    text = str(caught.value)
-    assert message in text
-    assert "\n" not in text
-    return text
+    lines = str(caught.value).split("\n")
+    if len(messages) > 1:
+        assert lines.pop(0) == f"{len(messages)} features cannot be stored as boundaries; nothing was saved:"
+    assert len(lines) == len(messages), lines
+    for line, message in zip(lines, messages, strict=True):
+        assert message in line
+    return lines
+
+
+def counter_clockwise(geometry):
+    """Whether every outer ring turns counter-clockwise and every hole clockwise (RFC 7946, 3.1.6)."""
+    parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return all(
+        shapely.LinearRing(outer).is_ccw and not any(shapely.LinearRing(hole).is_ccw for hole in holes)
+        for outer, *holes in parts
+    )
 
 
 # What a good file does
@@ -146,6 +159,46 @@ def test_only_the_geometry_is_stored_without_bbox_or_crs_members(write, db):
     assert Region.objects.get(inei_code="01").boundary == polygon(-77.5, -6.0)
 
 
+def test_a_clockwise_boundary_is_stored_counter_clockwise_with_its_holes_clockwise(write, amazonas):
+    # Shapefile order, as in Peru's public files: outer ring clockwise, hole counter-clockwise.
+    outer, hole = square(-77.87, -6.23)[::-1], square(-77.6, -6.0, 0.1)
+    shape = {"type": "Polygon", "coordinates": [outer, hole]}
+    assert not counter_clockwise(shape)
+
+    run(write(collection(feature("01", shape))))
+
+    amazonas.refresh_from_db()
+    assert counter_clockwise(amazonas.boundary)
+    stored_outer, stored_hole = amazonas.boundary["coordinates"]
+    assert sorted(map(tuple, stored_outer)) == sorted(map(tuple, outer))  # the same positions, turned
+    assert sorted(map(tuple, stored_hole)) == sorted(map(tuple, hole))
+    assert amazonas.contains(amazonas.latitude, amazonas.longitude)
+    assert not amazonas.contains(-6.0, -77.6)  # in the hole
+
+
+def test_keep_existing_fills_in_only_the_regions_without_a_boundary(write, before):
+    path = write(collection(feature("01", polygon(-77.5, -6.0)), feature("21", PUNO_SHAPE)))
+
+    out = run(path, "--keep-existing")
+
+    after = boundaries()
+    assert after["01"] == AMAZONAS_SHAPE
+    assert after["21"] == PUNO_SHAPE
+    assert "Matched 1 region:\n  Puno (21)\n" in out
+    assert "Kept the boundary already loaded for 1 region: Amazonas (01)" in out
+    assert "2 features: 2 matched, 0 matched no region." in out
+    assert "Saved 1 boundary." in out
+
+
+def test_keep_existing_still_refuses_a_bad_feature_for_a_region_it_would_keep(write, before):
+    open_ring = square(-77.5, -6.0)[:-1]
+    path = write(collection(feature("01", {"type": "Polygon", "coordinates": [open_ring]}), feature("21", PUNO_SHAPE)))
+
+    refused(path, "features[0] (code 01, Amazonas): A boundary ring is not closed", options=["--keep-existing"])
+
+    assert boundaries() == before
+
+
 def test_a_region_then_contains_points_inside_its_boundary_and_not_outside(write, amazonas):
     run(write(collection(feature("01", AMAZONAS_SHAPE))))
 
@@ -167,7 +220,7 @@ def test_dry_run_validates_and_reports_but_saves_nothing(write, before):
 def test_dry_run_still_refuses_a_bad_file(write, before):
     path = write(collection(feature("01", polygon(-77.5, 6.0))))
 
-    refused(path, "features[0] (code 01, Amazonas): The point (5.5, -78.0) is outside Peru.", "--dry-run")
+    refused(path, "features[0] (code 01, Amazonas): The point (5.5, -78.0) is outside Peru.", options=["--dry-run"])
 
     assert boundaries() == before
 
@@ -244,6 +297,68 @@ def test_a_coordinate_outside_peru_is_refused(write, before):
     assert boundaries() == before
 
 
+def test_a_ring_that_does_not_close_is_refused(write, before):
+    open_ring = square(-77.5, -6.0)[:-1]  # four positions, the first not repeated
+    path = write(collection(feature("21", PUNO_SHAPE), feature("01", {"type": "Polygon", "coordinates": [open_ring]})))
+
+    refused(
+        path,
+        "features[1] (code 01, Amazonas): A boundary ring is not closed: it starts at longitude -78.0, latitude -6.5 "
+        "and must end at the same position.",
+    )
+
+    assert boundaries() == before
+
+
+def test_a_self_crossing_bow_tie_is_refused_with_where_it_crosses(write, before):
+    bow_tie = [[-78.0, -6.5], [-77.0, -5.5], [-77.0, -6.5], [-78.0, -5.5], [-78.0, -6.5]]
+    path = write(collection(feature("21", PUNO_SHAPE), feature("01", {"type": "Polygon", "coordinates": [bow_tie]})))
+
+    refused(path, "features[1] (code 01, Amazonas): The boundary crosses itself at longitude -77.5, latitude -6.0.")
+
+    assert boundaries() == before
+
+
+def test_a_hole_outside_its_outer_ring_is_refused(write, before):
+    shape = {"type": "Polygon", "coordinates": [square(-77.5, -6.0), square(-75.0, -9.0, 0.1)]}
+    path = write(collection(feature("21", PUNO_SHAPE), feature("01", shape)))
+
+    refused(
+        path,
+        "features[1] (code 01, Amazonas): The boundary is not a valid shape at longitude -75.1, latitude -9.1 "
+        "(Hole lies outside shell).",
+    )
+
+    assert boundaries() == before
+
+
+def test_every_bad_feature_is_named_at_once_and_nothing_is_saved(write, before):
+    open_ring = square(-77.5, -6.0)[:-1]
+    bow_tie = [[-72.5, -14.0], [-71.5, -13.0], [-71.5, -14.0], [-72.5, -13.0], [-72.5, -14.0]]
+    path = write(
+        collection(
+            feature("21", PUNO_SHAPE),
+            feature("01", {"type": "Polygon", "coordinates": [open_ring]}),
+            feature("99", {"type": "Point", "coordinates": [2.35, 48.85]}),  # matches no region: ignored
+            feature("08", {"type": "Polygon", "coordinates": [bow_tie]}),
+            feature("16", {"type": "Point", "coordinates": [-73.24, -3.75]}),
+            feature("24", polygon(-66.0, -17.0)),  # Bolivia
+            feature("21", PUNO_SHAPE),
+        )
+    )
+
+    refused(
+        path,
+        "features[1] (code 01, Amazonas): A boundary ring is not closed",
+        "features[3] (code 08, Cusco): The boundary crosses itself at longitude -72.0, latitude -13.5.",
+        "features[4] (code 16, Loreto): A boundary must be a Polygon or MultiPolygon, not Point.",
+        "features[5] (code 24, Tumbes): The point (-17.5, -66.5) is outside Peru.",
+        "features[6] (code 21, Puno): features[0] carries the same code; expected one per region.",
+    )
+
+    assert boundaries() == before
+
+
 @pytest.mark.parametrize(
     "position",
     [["-77.5", "-6.0"], [-77.5, float("nan")], [-77.5]],
@@ -305,7 +420,6 @@ def test_a_failure_while_saving_leaves_every_boundary_as_it_was(write, before, m
 # The real files
 
 
-@needs_real_files
 def test_the_departments_file_gives_every_region_but_lima_metropolitana_a_boundary(db):
     out = run(DEPARTMENTS, prop="FIRST_IDDP")
 
@@ -316,7 +430,6 @@ def test_the_departments_file_gives_every_region_but_lima_metropolitana_a_bounda
     assert "25 features: 14 matched, 11 matched no region." in out
 
 
-@needs_real_files
 def test_the_provinces_file_after_the_departments_file_adds_lima_metropolitana_only(db):
     run(DEPARTMENTS, prop="FIRST_IDDP")
     departments = boundaries()
@@ -332,7 +445,6 @@ def test_the_provinces_file_after_the_departments_file_adds_lima_metropolitana_o
     assert "197 features: 1 matched, 196 matched no region." in out
 
 
-@needs_real_files
 def test_every_region_contains_its_capital_after_importing_the_real_files(db):
     run(DEPARTMENTS, prop="FIRST_IDDP")
     run(PROVINCES, prop="FIRST_IDPR")
@@ -342,10 +454,103 @@ def test_every_region_contains_its_capital_after_importing_the_real_files(db):
     assert [region.name for region in regions if not region.contains(region.latitude, region.longitude)] == []
 
 
-@needs_real_files
 def test_puno_capital_is_outside_the_real_amazonas_boundary(db):
     run(DEPARTMENTS, prop="FIRST_IDDP")
 
     amazonas, puno = Region.objects.get(slug="amazonas"), Region.objects.get(slug="puno")
     assert not amazonas.contains(puno.latitude, puno.longitude)
     assert puno.contains(puno.latitude, puno.longitude)
+
+
+def test_the_real_files_are_clockwise_and_are_stored_valid_and_counter_clockwise(db):
+    source = json.loads(DEPARTMENTS.read_text(encoding="utf-8"))["features"][0]
+    assert source["properties"]["FIRST_IDDP"] == "01"
+    assert not counter_clockwise(source["geometry"])
+
+    run(DEPARTMENTS, prop="FIRST_IDDP")
+
+    stored = [shape for shape in boundaries().values() if shape]
+    assert len(stored) == 14
+    assert all(counter_clockwise(shape) and shapely.geometry.shape(shape).is_valid for shape in stored)
+
+
+# The web-light file of the 15 regions, and load_campaign
+
+
+def campaign_features():
+    return json.loads(CAMPAIGN_REGIONS.read_text(encoding="utf-8"))["features"]
+
+
+def test_the_campaign_file_gives_all_fifteen_regions_a_boundary_that_holds_their_capital(db):
+    out = run(CAMPAIGN_REGIONS, prop="inei_code")
+
+    regions = list(Region.objects.all())
+    assert len(regions) == 15
+    assert all(region.boundary and counter_clockwise(region.boundary) for region in regions)
+    assert [region.name for region in regions if not region.contains(region.latitude, region.longitude)] == []
+    assert "15 features: 15 matched, 0 matched no region." in out
+
+
+def source_shapes():
+    departments = json.loads(DEPARTMENTS.read_text(encoding="utf-8"))["features"]
+    provinces = json.loads(PROVINCES.read_text(encoding="utf-8"))["features"]
+    found = {f["properties"]["FIRST_IDDP"]: f["geometry"] for f in departments}
+    found["1501"] = next(f["geometry"] for f in provinces if f["properties"]["FIRST_IDPR"] == "1501")
+    return {code: shapely.geometry.shape(geometry) for code, geometry in found.items()}
+
+
+def test_each_region_in_the_campaign_file_keeps_the_shape_of_its_source():
+    sources = source_shapes()
+    for feature in campaign_features():
+        code = feature["properties"]["inei_code"]
+        light, source = shapely.geometry.shape(feature["geometry"]), sources[code]
+        # What the simplification moved, as a share of the region: Callao, the smallest, moves most.
+        assert light.symmetric_difference(source).area / source.area < 0.002, code
+
+
+def test_the_campaign_file_is_what_the_derivation_script_writes(tmp_path):
+    spec = importlib.util.spec_from_file_location("derive_campaign_regions", DATA / "derive_campaign_regions.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+
+    count, _ = script.main(tmp_path / "regions.geojson")
+
+    assert count == 15
+    assert (tmp_path / "regions.geojson").read_bytes() == CAMPAIGN_REGIONS.read_bytes()
+
+
+def load_campaign(*options):
+    out = StringIO()
+    call_command("load_campaign", *options, stdout=out)
+    return out.getvalue()
+
+
+def test_load_campaign_on_an_empty_database_gives_every_region_its_shipped_boundary(db):
+    Region.objects.all().delete()
+
+    out = load_campaign()
+
+    shipped = {f["properties"]["inei_code"]: f["geometry"] for f in campaign_features()}
+    assert boundaries() == shipped
+    assert len(shipped) == 15
+    assert "created 15 regions" in out
+    assert "Saved 15 boundaries." in out
+
+
+def test_load_campaign_keeps_a_boundary_an_operator_imported_and_fills_the_rest(before):
+    out = load_campaign()
+
+    after = boundaries()
+    assert after["01"] == AMAZONAS_SHAPE
+    assert all(after.values())
+    assert "Kept the boundary already loaded for 1 region: Amazonas (01)" in out
+    assert "Saved 14 boundaries." in out
+    assert "Saved 0 boundaries." in load_campaign()
+    assert boundaries() == after
+
+
+def test_load_campaign_without_boundaries_loads_no_shape(before):
+    out = load_campaign("--no-boundaries")
+
+    assert boundaries() == before
+    assert "boundar" not in out

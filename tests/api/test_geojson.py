@@ -95,10 +95,11 @@ class TestRegions:
     def test_a_loaded_boundary_is_the_geometry(self, api, campaign):
         assert self.by_slug(get(api, REGIONS))["amazonas"]["geometry"] == SQUARE
 
-    def test_without_a_boundary_the_capital_stands_for_the_region(self, api, campaign, puno):
-        geometry = self.by_slug(get(api, REGIONS))["puno"]["geometry"]
-        rounded = [round(float(puno.longitude), 2), round(float(puno.latitude), 2)]
-        assert geometry == {"type": "Point", "coordinates": rounded}
+    def test_without_a_boundary_the_geometry_is_null_and_every_geometry_is_a_polygon(self, api, campaign):
+        # Polygons only, so that a GIS reads one layer; the capital's point is in /api/v1/regions/.
+        features = get(api, REGIONS)["features"]
+        assert self.by_slug({"features": features})["puno"]["geometry"] is None
+        assert {f["geometry"]["type"] for f in features if f["geometry"]} == {"Polygon"}
 
     def test_the_properties_are_flat_and_are_the_releases_cells(self, api, campaign, amazonas):
         properties = self.by_slug(get(api, REGIONS))["amazonas"]["properties"]

@@ -1,10 +1,16 @@
 """/api/v1/regions/: the campaign's regions, read-only for everyone, by slug; whether a
-region has a boundary but never the boundary itself; no memberships."""
+region has a boundary but never the boundary itself; no memberships. And the regions' maps
+(/api/v1/regions/geojson/ and the open data's regiones.geojson): polygons only, valid and oriented."""
+
+from io import StringIO
 
 import pytest
+import shapely
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from publication.services import release_publish
 from regions.models import Region
 
 URL = "/api/v1/regions/"
@@ -167,3 +173,53 @@ class TestWritingIsRefused:
     def test_no_one_deletes_a_region(self, signed_in, amazonas, assert_error):
         assert_error(signed_in.delete(f"{URL}amazonas/"), 405)
         assert Region.objects.filter(slug="amazonas").exists()
+
+
+# The regions' maps -------------------------------------------------------------------------------
+
+MAPS = ["/api/v1/regions/geojson/", "/es/datos-abiertos/regiones.geojson"]
+
+
+@pytest.fixture
+def shipped_boundaries(db):
+    """Every region with the boundary the project ships, but Loreto, which has none; published."""
+    call_command("load_campaign", stdout=StringIO())
+    Region.objects.filter(slug="loreto").update(boundary=None)
+    release_publish()
+
+
+def counter_clockwise(geometry):
+    """Outer rings counter-clockwise, holes clockwise (RFC 7946, 3.1.6)."""
+    parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return all(
+        shapely.LinearRing(outer).is_ccw and not any(shapely.LinearRing(hole).is_ccw for hole in holes)
+        for outer, *holes in parts
+    )
+
+
+class TestTheRegionsMaps:
+    @pytest.mark.parametrize("url", MAPS)
+    def test_a_map_holds_polygons_only_valid_and_counter_clockwise(self, api, shipped_boundaries, url):
+        response = api.get(url)
+        assert response.status_code == 200
+        features = response.json()["features"]
+        geometries = [feature["geometry"] for feature in features if feature["geometry"] is not None]
+
+        assert len(geometries) == 14
+        # One kind of geometry, so that a GIS reads the file as one layer: Puno's islands make a MultiPolygon.
+        assert {geometry["type"] for geometry in geometries} == {"Polygon", "MultiPolygon"}
+        assert all(shapely.geometry.shape(geometry).is_valid for geometry in geometries)
+        assert all(counter_clockwise(geometry) for geometry in geometries)
+
+    @pytest.mark.parametrize("url", MAPS)
+    def test_a_region_without_a_boundary_has_a_null_geometry_not_a_point(self, api, shipped_boundaries, url):
+        features = {f["properties"]["slug"]: f for f in api.get(url).json()["features"]}
+
+        assert features["loreto"]["geometry"] is None
+        assert features["loreto"]["type"] == "Feature"
+
+    def test_the_capital_of_a_region_without_a_boundary_is_in_the_regions_list(self, api, shipped_boundaries):
+        loreto = results(api.get(URL, {"search": "Iquitos"}))[0]
+
+        assert loreto["has_boundary"] is False
+        assert (loreto["latitude"], loreto["longitude"]) == ("-3.748100", "-73.244200")

@@ -1,7 +1,9 @@
 """Load region boundaries from a GeoJSON FeatureCollection, matching features to regions by INEI code.
 
 All or nothing: every matched feature is validated before the first write, so a bad file leaves the
-boundaries exactly as they were.
+boundaries exactly as they were, and the refusal lists every bad feature at once so that one fix
+of the file is enough. Boundaries are stored oriented as RFC 7946 asks, whatever the file's order.
+`load_campaign` loads the boundaries shipped in data/ through this same command.
 """
 
 import json
@@ -27,17 +29,25 @@ class Command(BaseCommand):
             "--code-property", required=True, help="Feature property holding the INEI code, e.g. FIRST_IDDP."
         )
         parser.add_argument("--dry-run", action="store_true", help="Validate and report, but save nothing.")
+        parser.add_argument(
+            "--keep-existing",
+            action="store_true",
+            help="Fill in only the regions without a boundary; a boundary already loaded stays as it is.",
+        )
 
     # Operators read this output next to INEI tables; keep it in one language whatever LANGUAGE_CODE says.
     @no_translations
-    def handle(self, *args, file, code_property, dry_run, **options):
+    def handle(self, *args, file, code_property, dry_run, keep_existing, **options):
         features = read_features(file)
         require_property(features, code_property)
         regions = {region.inei_code: region for region in Region.objects.all()}
         boundaries = match_boundaries(features, code_property, regions)
+        kept = [code for code in sorted(boundaries) if regions[code].boundary] if keep_existing else []
+        for code in kept:
+            del boundaries[code]
         if not dry_run:
             save_boundaries(regions, boundaries)
-        self.stdout.write(summary(features, regions, boundaries))
+        self.stdout.write(summary(features, regions, boundaries, kept))
         if dry_run:
             count = plural(len(boundaries), "boundary", "boundaries")
             self.stdout.write(self.style.WARNING(f"Dry run: nothing saved ({count} would be)."))
@@ -94,23 +104,30 @@ def feature_code(feature, name):
 
 
 def match_boundaries(features, code_property, regions):
-    """{INEI code: geometry} for the features that match a region, each validated as a boundary."""
-    boundaries, seen = {}, {}
+    """{INEI code: geometry} for the features that match a region, each validated as a boundary and
+    oriented. A file with any bad matched feature is refused whole, every problem named."""
+    boundaries, seen, problems = {}, {}, []
     for index, feature in enumerate(features):
         code = feature_code(feature, code_property)
         if code not in regions:
             continue
         where = f"features[{index}] (code {code}, {regions[code].name})"
         if code in seen:
-            raise CommandError(f"{where}: features[{seen[code]}] carries the same code; expected one per region.")
-        geometry = feature["geometry"]
-        try:
-            geo.validate_boundary(geometry)
-        except ValidationError as exc:
-            raise CommandError(f"{where}: {' '.join(exc.messages)}") from None
+            problems.append(f"{where}: features[{seen[code]}] carries the same code; expected one per region.")
+            continue
         seen[code] = index
-        # Keep only the geometry: a "bbox" or "crs" member would go stale beside edited coordinates.
-        boundaries[code] = {"type": geometry["type"], "coordinates": geometry["coordinates"]}
+        try:
+            geo.validate_boundary(feature["geometry"])
+        except ValidationError as exc:
+            problems.append(f"{where}: {' '.join(exc.messages)}")
+            continue
+        boundaries[code] = geo.oriented(feature["geometry"])
+    if len(problems) == 1:
+        raise CommandError(problems[0])
+    if problems:
+        # One line per feature: an operator fixing the file wants the whole list, not the first.
+        header = f"{len(problems)} features cannot be stored as boundaries; nothing was saved:"
+        raise CommandError("\n".join([header, *(f"  {problem}" for problem in problems)]))
     return boundaries
 
 
@@ -122,21 +139,27 @@ def save_boundaries(regions, boundaries):
         region.save(update_fields=["boundary"])
 
 
-def summary(features, regions, boundaries):
+def summary(features, regions, boundaries, kept):
     # INEI order reads like the operator's code tables, and sorts "Áncash" where it belongs.
     matched = [regions[code] for code in sorted(boundaries)]
-    missing = [regions[code] for code in sorted(regions) if code not in boundaries]
+    missing = [regions[code] for code in sorted(regions) if code not in boundaries and code not in kept]
     lines = [f"Matched {plural(len(matched), 'region', 'regions')}" + (":" if matched else ".")]
     lines += [f"  {region.name} ({region.inei_code})" for region in matched]
+    if kept:
+        count = plural(len(kept), "region", "regions")
+        lines.append(f"Kept the boundary already loaded for {count}: {names(regions[code] for code in kept)}")
     if missing:
-        names = ", ".join(f"{region.name} ({region.inei_code})" for region in missing)
         count = plural(len(missing), "region", "regions")
-        lines.append(f"No feature in this file for {count} (left unchanged): {names}")
+        lines.append(f"No feature in this file for {count} (left unchanged): {names(missing)}")
+    used = len(matched) + len(kept)
     lines.append(
-        f"{plural(len(features), 'feature', 'features')}: {len(matched)} matched, "
-        f"{len(features) - len(matched)} matched no region."
+        f"{plural(len(features), 'feature', 'features')}: {used} matched, {len(features) - used} matched no region."
     )
     return "\n".join(lines)
+
+
+def names(regions):
+    return ", ".join(f"{region.name} ({region.inei_code})" for region in regions)
 
 
 def plural(count, one, many):
