@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from prevent_protect.search import contains_folded
 from regions import access
+from prevent_protect.typography import unbroken_ranges
 
 from . import evidence as evidence_service
 from . import previews, services
@@ -194,8 +195,7 @@ def age_groups(activity):
         (_("Adolescents (12–17)"), activity.adolescent_girls, activity.adolescent_boys),
         (_("Adults (18+)"), activity.women, activity.men),
     ]
-    # A word joiner each side of the dash: a narrow cell may wrap between words, never inside "(12–17)".
-    return [(label.replace("–", "\u2060–\u2060"), female, male) for label, female, male in rows]
+    return [(unbroken_ranges(label), female, male) for label, female, male in rows]
 
 
 def point_map(activity):

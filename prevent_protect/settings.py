@@ -161,6 +161,8 @@ TIME_ZONE = "America/Lima"
 USE_I18N = True
 USE_TZ = True
 
+# Dates that read one way only, in both languages (prevent_protect/formats/).
+FORMAT_MODULE_PATH = ["prevent_protect.formats"]
 # Static and private media -------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

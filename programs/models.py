@@ -11,16 +11,35 @@ class Bilingual(models.Model):
     """Reference content is written in Spanish, with an optional English text beside it.
 
     `obj.localized("name")` gives the English text on English pages when there is one,
-    the Spanish text otherwise.
+    the Spanish text otherwise. The names of programs and services are proper names ("Familias con
+    Punche", "Warmi Ñan"), which people search for and ask for as they are: they stay in Spanish
+    on English pages, and their English text is a gloss beside them (`gloss`).
     """
+
+    proper_names = ()
 
     class Meta:
         abstract = True
 
     def localized(self, field):
-        if (get_language() or "es").startswith("en"):
+        if field not in self.proper_names and (get_language() or "es").startswith("en"):
             return getattr(self, f"{field}_en") or getattr(self, field)
         return getattr(self, field)
+
+
+class ProperlyNamed(Bilingual):
+    """A program or a service: its name is a proper name, kept in Spanish in every language."""
+
+    proper_names = ("name",)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def gloss(self):
+        """The English text of the name, on English pages only, when it differs from the name."""
+        english = (get_language() or "es").startswith("en")
+        return self.name_en if english and self.name_en and self.name_en != self.name else ""
 
 
 class Objective(Bilingual):
@@ -54,7 +73,7 @@ class Objective(Bilingual):
         return f"{self.code} · {self.localized('title')}"
 
 
-class Program(Bilingual):
+class Program(ProperlyNamed):
     name = models.CharField(_("name (Spanish)"), max_length=200, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     acronym = models.CharField(_("short name"), max_length=40, unique=True)
@@ -79,7 +98,7 @@ class Program(Bilingual):
         return [line.strip() for line in self.former_names.splitlines() if line.strip()]
 
 
-class Service(Bilingual):
+class Service(ProperlyNamed):
     """What a program offers in the territory, e.g. "Hombres por la igualdad"."""
 
     # Empty for the work of partner institutions (OE4), which are not a program.

@@ -33,7 +33,7 @@ from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from activities.models import Activity, ActivityTransition
 from programs.models import Indicator, Target
@@ -392,4 +392,4 @@ def write_xlsx(table):
 
 def export_filename(table, extension):
     first, last = table.months[0], table.months[-1]
-    return f"completeness-{first:%Y-%m}-{last:%Y-%m}.{extension}"
+    return f"{pgettext('file name', 'completeness')}-{first:%Y-%m}-{last:%Y-%m}.{extension}"

@@ -25,10 +25,9 @@ import xlsxwriter
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Max, Min, OuterRef, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf
+from django.db.models.functions import Cast, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils.text import capfirst
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from activities.models import PARTICIPANT_FIELDS, Activity
@@ -181,8 +180,8 @@ def _row_values(*, as_text, institutions=None):
     out by the database, so that a row reaches Python ready to write. For CSV (`as_text`), the
     database also writes numbers and dates as text, as its own COPY would, blank text as nothing,
     and text typed in the panel formula-safe."""
-    english = (get_language() or "es").startswith("en")
-    service = Coalesce(NullIf("service__name_en", Value("")), "service__name") if english else F("service__name")
+    # A service's name is a proper name, in Spanish in every language (programs.models.ProperlyNamed).
+    service = F("service__name")
     values = {
         "region": F("region__name"),
         "objective": F("objective__code"),

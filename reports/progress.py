@@ -310,7 +310,9 @@ def write_pdf(html, output):
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"})
-    HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(output)
+    # PDF/UA-1: tagged (headings, tables, lists, reading order), titled and with its language, so
+    # that a screen reader reads the report as it reads the page.
+    HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(output, pdf_variant="pdf/ua-1")
 
 
 # --- XLSX ----------------------------------------------------------------------------------
@@ -331,6 +333,8 @@ def write_workbook(content, output):
         "head": workbook.add_format({"bold": True, "bg_color": "#F5EEF3", "border": 1}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "percent": workbook.add_format({"num_format": "0.0"}),
+        # Excel writes the grouping of the reader's own language: "43 386" in Lima, "43,386" elsewhere.
+        "count": workbook.add_format({"num_format": "#,##0"}),
     }
     _sheet_figures(workbook, styles, content)
     _sheet_sex_age(workbook, styles, content)
@@ -357,6 +361,8 @@ def _table(sheet, styles, first_row, headings, rows):
                 sheet.write_datetime(first_row + offset, column, value, styles["date"])
             elif isinstance(value, float):
                 sheet.write_number(first_row + offset, column, value, styles["percent"])
+            elif isinstance(value, int) and not isinstance(value, bool):
+                sheet.write_number(first_row + offset, column, value, styles["count"])
             elif value is None:
                 sheet.write_blank(first_row + offset, column, None)
             else:

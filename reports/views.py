@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -148,6 +148,18 @@ def report_download(request, pk):
 
 
 def filename(report):
-    """A name that says what the file is, with no person's name in it."""
-    where = report.region.slug if report.region_id else "national"
-    return f"{report.kind.replace('_', '-')}-{where}-{report.pk}.{report.format}"
+# The words of a file's name, in the language of the request that downloads it.
+KIND_FILE_NAMES = {
+    Report.Kind.ACTIVITIES: pgettext_lazy("file name", "activities"),
+    Report.Kind.REGIONAL_PROGRESS: pgettext_lazy("file name", "regional-progress"),
+    Report.Kind.NATIONAL_SUMMARY: pgettext_lazy("file name", "national-summary"),
+}
+
+
+    """A name that says what the file is, in the reader's language, with no person's name in it."""
+    parts = [KIND_FILE_NAMES[report.kind]]
+    if report.region_id:
+        parts.append(report.region.slug)
+    elif report.kind != Report.Kind.NATIONAL_SUMMARY:  # which says "national" already
+        parts.append(pgettext("file name", "national"))
+    return f"{'-'.join(parts)}-{report.pk}.{report.format}"

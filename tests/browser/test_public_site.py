@@ -18,15 +18,14 @@ from publication.services import release_publish
 from regions.models import Region
 from tests.factories import ActivityFactory
 
+from ..campaign import public
 from .test_accessibility import AXE_SOURCE, Audit
+from .test_staff_layout import BROKEN_WORDS_JS
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ["es", "en"]
-PAGES = [
-    "", "ayuda/", "regiones/", "regiones/amazonas/", "objetivos/", "objetivos/oe1/", "programas/",
-    "programas/warmi-nan/", "mapa/", "estadisticas/", "datos-abiertos/", "noticias/", "noticias/lanzamiento/",
-]  # fmt: skip
+PAGES = [*public.PAGES, "noticias/lanzamiento/"]
 HOME_BUDGET = 150 * 1024
 NEUTRAL_PAGE = "<!DOCTYPE html><html lang='es'><title>Clima</title><p>Clima</p></html>"
 
@@ -87,6 +86,26 @@ def test_every_public_page_opens_with_no_axe_violation(new_page, public_site, ax
             page.locator("#activity-map .leaflet-interactive").first.wait_for()
         axe(page, f"/{lang}/{path}")
     axe.assert_clean()
+
+
+@pytest.mark.parametrize("width", [360, 1366])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_table_breaks_a_word_and_no_page_scrolls_sideways(new_page, public_site, lang, width):
+    """On a phone the region names stacked a letter per line ("A/r/e/q/u/i/p/a") and the statistics
+    page grew to twelve screens: each word must sit on one line inside its cell."""
+    page = new_page(viewport={"width": width, "height": 800})
+    problems = {}
+    for path in PAGES:
+        page.goto(f"/{lang}/{path}")
+        found = page.evaluate(BROKEN_WORDS_JS, "main")
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            found.append(f"the page scrolls sideways by {overflow} px")
+        if found:
+            problems[path] = found
+        if path == "estadisticas/":
+            page.screenshot(path=f"/tmp/statistics-{lang}-{width}.png", full_page=True)
+    assert problems == {}
 
 
 def test_the_language_switch_keeps_the_page(new_page, public_site):

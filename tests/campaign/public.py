@@ -9,6 +9,8 @@ LANGUAGES = ["es", "en"]
 PAGES = [
     "",
     "ayuda/",
+    "ayuda/cem/",
+    "ayuda/cem/?region=amazonas",
     "aviso-legal/",
     "privacidad/",
     "regiones/",

@@ -93,7 +93,13 @@ class TestContentWithoutScript:
         for text in ("Chachapoyas", "Taller de crianza positiva", "UGEL Chachapoyas", 'class="region-map"'):
             assert text in html
         service = site["activity"].service
-        assert (service.name_en if lang == "en" else service.name) in html  # the service active there
+        assert service.name in html  # the service active there, by its own (Spanish) name in both languages
+
+    def test_program_names_stay_spanish_with_an_english_gloss(self, client, site, lang):
+        html = client.get(f"/{lang}/programas/inabif/").content.decode()
+        assert '<h3 lang="es">Familias con Punche</h3>' in html
+        assert ('<p class="gloss">With Punch Families</p>' in html) is (lang == "en")
+        assert "With Punch Families</h" not in html
 
     def test_objective_and_program_pages(self, client, site, lang):
         objective = client.get(f"/{lang}/objetivos/oe1/").content.decode()
@@ -141,7 +147,8 @@ def test_pages_refuse_writes(client, site):
 
 
 def test_a_bad_filter_value_filters_nothing(client, site):
-    response = client.get("/es/mapa/", {"objective": "OE9", "service": "nada", "page": "dos"})
+    # (A page number no link makes is a 400: tests/test_hostile_inputs.py.)
+    response = client.get("/es/mapa/", {"objective": "OE9", "service": "nada"})
     assert response.status_code == 200
     assert "Taller de crianza positiva" in response.content.decode()
 

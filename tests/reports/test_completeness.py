@@ -290,7 +290,7 @@ def test_csv_export_holds_the_same_table(client, staff, march, amazonas):
     response = client.get(reverse("dashboard:completeness_csv"), {"from": "2025-03", "to": "2025-03"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="completeness-2025-03-2025-03.csv"' in response["Content-Disposition"]
+    assert 'filename="completitud-2025-03-2025-03.csv"' in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0][:4] == ["Region", "Month", "Expected", "Logged"]

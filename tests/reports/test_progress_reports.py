@@ -91,6 +91,54 @@ class TestRegistry:
         assert GENERATORS[(kind, "xlsx")] is progress_module.progress_xlsx
 
 
+def structure_types(data):
+    """The tag of every element in the PDF's structure tree."""
+    reader = PdfReader(io.BytesIO(data))
+    found, pending = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while pending:
+        node = pending.pop().get_object()
+        if "/S" in node:
+            found.append(node["/S"])
+        kids = node.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        pending += [kid for kid in kids if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get")]
+    return found
+
+
+class TestAccessiblePdf:
+    """Screen readers read the report as they read the page; numbers read as the charts print them."""
+
+    @pytest.mark.parametrize("kind", ["regional_progress", "national_summary"])
+    def test_the_pdf_is_tagged_with_its_language_and_title(self, campaign, amazonas, kind):
+        region = amazonas if kind == "regional_progress" else None
+        data = generate(kind, "pdf", region=region, year=2025)[0]
+        root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+        assert bool(root["/MarkInfo"]["/Marked"])
+        assert root["/Lang"] == "es"
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+        tags = set(structure_types(data))
+        assert {"/H1", "/H2", "/Table", "/TR", "/TH", "/TD", "/L", "/LI", "/P"} <= tags
+
+    @pytest.mark.parametrize(("language", "written"), [("es", "1\xa0234"), ("en", "1,234")])
+    def test_large_numbers_are_grouped_in_the_reports_language(self, amazonas, language, written):
+        approved(amazonas, "OE1", (2025, 3, 10), women=1234)
+        text = pdf_text(generate("regional_progress", "pdf", region=amazonas, year=2025, language=language)[0])
+        assert written.replace("\xa0", " ") in text.replace("\xa0", " ")
+        assert "1234" not in text
+
+    def test_the_workbooks_counts_are_numbers_shown_grouped(self, campaign, amazonas):
+        workbook, _sheets = sheet_cells(generate("regional_progress", "xlsx", region=amazonas, year=2025)[0])
+        (cell,) = [row[1] for row in workbook[workbook.sheetnames[0]].iter_rows() if row[1].value == 123]
+        assert cell.data_type == "n" and cell.number_format == "#,##0"
+
+    def test_a_list_longer_than_its_headline_figure_says_why(self, campaign, amazonas):
+        InstitutionFactory(region=amazonas, name="Municipalidad de Luya")  # registered, in no activity
+        text = pdf_text(generate("regional_progress", "pdf", region=amazonas, year=2025, language="en")[0])
+        assert "I.E. 18001" in text and "Municipalidad de Luya" in text  # two listed
+        assert "counts only the 1 that took part in the period's approved activities" in text
+        assert "count only the 1 network named by the period's approved activities" in text
+
+
 class TestRegionalPdf:
     def test_the_pdf_opens_and_holds_the_region_and_its_totals(self, campaign, amazonas):
         data, rows, _calls = generate("regional_progress", "pdf", region=amazonas, year=2025)
@@ -262,7 +310,7 @@ class TestPeriod:
             ({"year": 2025}, "2025"),
             ({"date_from": "2025-03-01", "date_to": "2025-03-31"}, "March 2025"),
             ({"month": "2025-03"}, "March 2025"),
-            ({"date_from": "2025-03-01", "date_to": "2025-03-15"}, "March 1, 2025 – March 15, 2025"),
+            ({"date_from": "2025-03-01", "date_to": "2025-03-15"}, "1 Mar 2025 – 15 Mar 2025"),
         ],
     )
     def test_the_period_says_itself_in_words(self, parameters, label):
