@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from prevent_protect.query import query_int
 from prevent_protect.search import contains_folded
-from regions import access
 from prevent_protect.typography import unbroken_ranges
+from regions import access
 
 from . import evidence as evidence_service
 from . import previews, services
@@ -68,7 +69,7 @@ def panel(request):
 def activity_list(request):
     activities = Activity.objects.visible_to(request.user).select_related("region", "objective", "service__program")
     filterset = ActivityFilter(request.GET, queryset=activities, user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(query_int(request, "page", default=1))
     return render(request, "activities/list.html", {"filter": filterset, "page": page})
 
 
@@ -76,7 +77,7 @@ def activity_list(request):
 @require_safe
 def review_queue(request):
     filterset, activities = queue_activities(request.user, request.GET)
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(activities, PAGE_SIZE).get_page(query_int(request, "page", default=1))
     context = {
         "filter": filterset,
         "page": page,

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from prevent_protect.query import query_int
 from publication import datapackage
 from publication.cache import cached
 from publication.selectors import current_release, release_numbered
@@ -111,7 +112,7 @@ def aggregates_csv(request):
 
 @require_safe
 def regions_geojson(request, number=None):
-    """Each region (boundary, or its capital when none is loaded) with its totals as flat properties."""
+    """Each region (its boundary, or null when none is loaded) with its totals as flat properties."""
     release = release_asked(request, number)
     collection = cached(f"regions-geojson:{release.number}", lambda: datapackage.region_features(release))
     return JsonResponse(collection, content_type=GEOJSON, json_dumps_params={"ensure_ascii": False})
@@ -165,10 +166,8 @@ def activities_geojson(request, number=None):
 
 
 def _limit(request):
-    try:
-        return min(max(int(request.GET["limit"]), 1), MAX_MAP_LIMIT)
-    except (KeyError, ValueError):
-        return None
+    limit = query_int(request, "limit", default=None)
+    return None if limit is None else min(limit, MAX_MAP_LIMIT)
 
 
 def _geojson_chunks(features):

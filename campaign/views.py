@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from activities.privacy import public_coordinate
+from prevent_protect.query import query_int
 from programs.models import Objective, Program
 from publication import datapackage
 from publication.cache import public_page
@@ -253,10 +254,8 @@ def activity_map(request):
 
 
 def _page_number(request):
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1
+    # Past the end the list is empty, with a link back; what no link makes is a 400.
+    return query_int(request, "page", default=1)
 
 
 def _page_url(request, number):
@@ -332,7 +331,7 @@ def _chart(bars, title, chart_id):
 @require_safe
 @public_page
 def news_list(request):
-    news = Paginator(News.objects.published(), NEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    news = Paginator(News.objects.published(), NEWS_PAGE_SIZE).get_page(query_int(request, "page", default=1))
     return page(request, "campaign/news_list.html", _("News"), _("News of the campaign Prevent to Protect."), page=news)
 
 

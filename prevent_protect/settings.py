@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # NUL characters and bytes that are not UTF-8 in the address or a form: 400, before anything reads them.
+    "prevent_protect.input_guard.InputGuardMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -369,13 +371,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ActivityStatus": "activities.models.ActivityStatus"},
 }
 
-# Logging: everything to stdout, where the process manager collects it -----
+# Logging: everything to stderr, where the process manager collects it. Never stdout: that is
+# where commands write their data (`manage.py dumpdata > fixture.json`), and a log line there
+# would corrupt it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
-    "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", "INFO")},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from activities.models import Activity
+from prevent_protect.query import query_int
 from programs.models import Objective, Service
 
 from . import services
@@ -53,7 +54,7 @@ def report_list(request):
             _tell(request, report, created)
             return redirect("reports:list")
     reports = Report.objects.visible_to(request.user).select_related("region")
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(reports, PAGE_SIZE).get_page(query_int(request, "page", default=1))
     describe = Describer()
     context = {
         "form": form,
@@ -147,7 +148,6 @@ def report_download(request, pk):
     return response
 
 
-def filename(report):
 # The words of a file's name, in the language of the request that downloads it.
 KIND_FILE_NAMES = {
     Report.Kind.ACTIVITIES: pgettext_lazy("file name", "activities"),
@@ -156,8 +156,9 @@ KIND_FILE_NAMES = {
 }
 
 
+def filename(report):
     """A name that says what the file is, in the reader's language, with no person's name in it."""
-    parts = [KIND_FILE_NAMES[report.kind]]
+    parts = [str(KIND_FILE_NAMES[report.kind])]
     if report.region_id:
         parts.append(report.region.slug)
     elif report.kind != Report.Kind.NATIONAL_SUMMARY:  # which says "national" already

@@ -273,19 +273,6 @@ class TestStatus:
         body = client.get(reverse("reports:status", args=[report.pk])).json()
         assert (body["status"], body["error"], body["download_url"]) == ("failed", "Sin espacio.", None)
 
-    def test_the_file_is_named_in_the_readers_language(self, client, staff, amazonas):
-        regional = make_report(amazonas, status=Report.Status.DONE)
-        national = make_report(None, kind=Report.Kind.NATIONAL_SUMMARY, status=Report.Status.DONE)
-        client.force_login(staff)
-        names = {
-            (lang, report.pk): client.get(f"/{lang}/panel/reports/{report.pk}/download/")["Content-Disposition"]
-            for lang in ("es", "en")
-            for report in (regional, national)
-        }
-        assert names["en", regional.pk] == f'attachment; filename="regional-progress-amazonas-{regional.pk}.pdf"'
-        assert names["es", national.pk] == f'attachment; filename="resumen-nacional-{national.pk}.pdf"'
-        assert names["en", national.pk] == f'attachment; filename="national-summary-{national.pk}.pdf"'
-
     def test_another_regions_report_is_not_found(self, client, coord_amazonas, puno):
         report = make_report(puno, status=Report.Status.DONE)
         client.force_login(coord_amazonas)
