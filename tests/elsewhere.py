@@ -25,7 +25,7 @@ def get_elsewhere(path, **env):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    # The portal may log an error to stdout first.
-    head, body = result.stdout[result.stdout.index("ANSWER ") :].split("\n", 1)
+    # The portal logs to stderr: stdout is the answer alone.
+    head, body = result.stdout.split("\n", 1)
     _, status, content_type = head.split(" ", 2)
     return int(status), content_type, body
