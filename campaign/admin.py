@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.admin import ContentAdmin
 
-from .models import News
+from .models import EmergencyCentre, News
 
 
 @admin.register(News)
@@ -24,3 +24,30 @@ class NewsAdmin(ContentAdmin):
         if obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(EmergencyCentre)
+class EmergencyCentreAdmin(ContentAdmin):
+    list_display = ["name", "region", "district", "province", "phone", "opening_hours", "order", "active"]
+    list_display_links = ["name"]
+    list_editable = ["order", "active"]
+    list_filter = ["region", "active", "in_police_station"]
+    list_select_related = ["region"]
+    search_fields = ["name", "district", "province"]
+    ordering = ["region__name", "order", "name"]
+    fieldsets = [
+        (
+            None,
+            {
+                "description": _(
+                    "The public page “Find the nearest CEM” lists the active centres of the region a visitor "
+                    "chooses, in this order, as soon as you save. A new portal starts with none: add each "
+                    "Centro Emergencia Mujer y Familia from the ministry's official directory, and check "
+                    "the address and phone before saving: someone in danger may go there."
+                ),
+                "fields": ["region", "name", "address", "district", "province"],
+            },
+        ),
+        (_("How to reach it"), {"fields": ["phone", "opening_hours", "in_police_station"]}),
+        (_("On the public page"), {"fields": ["active", "order"]}),
+    ]

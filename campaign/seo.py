@@ -15,7 +15,10 @@ from regions.models import Region
 
 from .models import News
 
-PAGES = ("home", "help", "regions", "objectives", "programs", "map", "statistics", "open-data", "releases", "news")
+PAGES = (
+    "home", "help", "emergency-centres", "regions", "objectives", "programs", "map", "statistics", "open-data",
+    "releases", "news", "legal", "privacy",
+)  # fmt: skip
 # The pages whose figures or lists come from the public release: they change when a release is published.
 FROM_RELEASE = {"home", "regions", "region", "objectives", "objective", "map", "statistics", "open-data", "releases"}
 

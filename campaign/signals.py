@@ -7,11 +7,23 @@ from programs.models import Indicator, Objective, Program, Service, Target
 from publication.cache import bump_after_commit
 from regions.models import Region
 
-from .models import News
+from .models import EmergencyCentre, News
 
 APPROVED = Activity.Status.APPROVED
-# Reference content the pages show: a renamed program or a new boundary must show at once too.
-SHOWN_MODELS = (News, Region, Objective, Program, Service, Indicator, Target, Institution, SupportNetwork)
+# Reference content the pages show: a renamed program or a new boundary must show at once too, and a
+# CEM's new address before anyone is sent to the old one.
+SHOWN_MODELS = (
+    News,
+    Region,
+    Objective,
+    Program,
+    Service,
+    Indicator,
+    Target,
+    Institution,
+    SupportNetwork,
+    EmergencyCentre,
+)
 
 
 def transition_saved(sender, instance, created, **kwargs):

@@ -4,13 +4,14 @@ swaps the prefix and shared links keep working."""
 
 from django.urls import path
 
-from . import downloads, identity, views
+from . import downloads, help, identity, views
 
 app_name = "campaign"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("ayuda/", views.get_help, name="help"),
+    path("ayuda/cem/", help.emergency_centres, name="emergency-centres"),
     path("aviso-legal/", identity.legal_notice, name="legal"),
     path("privacidad/", identity.privacy_notice, name="privacy"),
     path("regiones/", views.region_list, name="regions"),

@@ -44,6 +44,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Chat 100 (Programa Aurora): the help lines link to it; a link only, the pages load nothing from there.
+HELP_CHAT_URL = env("HELP_CHAT_URL", "https://chat100.aurora.gob.pe")
 
 INSTALLED_APPS = [
     # The simple admin config, without autodiscovery: django-leaflet's admin module

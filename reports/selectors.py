@@ -40,7 +40,7 @@ _GROUPS = {
         ("objective_id", "objective__code", "objective__title", "objective__title_en", "objective__order"),
         ("objective__order",),
     ),
-    "service": (("service_id", "service__slug", "service__name", "service__name_en"), ("service__name", "service_id")),
+    "service": (("service_id", "service__slug", "service__name"), ("service__name", "service_id")),
     "month": (("month",), ("month",)),
 }
 
@@ -155,7 +155,8 @@ def _row(by, row):
     elif by == "objective":
         key = {"id": row["objective_id"], "code": row["objective__code"], "title": _localized(row, "objective__title")}
     elif by == "service":
-        key = {"id": row["service_id"], "slug": row["service__slug"], "name": _localized(row, "service__name")}
+        # A service's name is a proper name, the same in every language (programs.models.ProperlyNamed).
+        key = {"id": row["service_id"], "slug": row["service__slug"], "name": row["service__name"]}
     else:
         key = row["month"].strftime("%Y-%m")
     return {by: key, **counts}

@@ -173,10 +173,17 @@ class TestObjectives:
             assert objective.localized("expected_result").startswith("Las familias adoptan")
 
     def test_localized_falls_back_to_spanish_when_there_is_no_english_text(self, db):
-        service = Service.objects.get(slug="familias-con-punche")
-        service.name_en = ""
+        indicator = Indicator.objects.first()
+        indicator.name_en = ""
         with translation.override("en"):
-            assert service.localized("name") == "Familias con Punche"
+            assert indicator.localized("name") == indicator.name
+
+    def test_program_and_service_names_stay_spanish_with_an_english_gloss(self, db):
+        service = Service.objects.get(slug="familias-con-punche")
+        with translation.override("en"):
+            assert (service.localized("name"), service.gloss) == ("Familias con Punche", "With Punch Families")
+        with translation.override("es"):
+            assert (service.localized("name"), service.gloss) == ("Familias con Punche", "")
 
     def test_each_objective_has_at_least_one_default_indicator(self, db):
         for objective in Objective.objects.all():

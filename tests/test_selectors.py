@@ -99,10 +99,10 @@ class TestBreakdowns:
         assert rows[1]["objective"]["id"] == oe2.pk
         assert [row["families"] for row in rows] == [8, 3]
 
-    def test_objective_and_service_names_follow_the_language(self, campaign):
+    def test_objective_titles_follow_the_language_and_service_names_stay_spanish(self, campaign):
         service = Service.objects.get(pk=approved_breakdown("service")[0]["service"]["id"])
         with translation.override("en"):
-            assert approved_breakdown("service")[0]["service"]["name"] == service.name_en
+            assert approved_breakdown("service")[0]["service"]["name"] == service.name
             assert approved_breakdown("objective")[0]["objective"]["title"].startswith("Raise awareness")
         with translation.override("es"):
             assert approved_breakdown("service")[0]["service"]["name"] == service.name

@@ -65,6 +65,12 @@ def quick_exit_url():
     return NEUTRAL_SITE
 
 
+@register.simple_tag
+def help_chat_url():
+    """Chat 100's address (settings.HELP_CHAT_URL): the operator moves it when the ministry does."""
+    return settings.HELP_CHAT_URL
+
+
 @register.filter
 def language_of(obj, field):
     """{{ item|language_of:"title" }}: the language of the text {{ item|localized:"title" }} shows."""
