@@ -12,6 +12,7 @@ imported activity is submitted from its page once its evidence is attached.
 
 import copy
 import datetime
+import decimal
 import hashlib
 import io
 import uuid
@@ -19,9 +20,8 @@ import zipfile
 from dataclasses import dataclass, field
 
 import openpyxl
-import xlsxwriter
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from regions import access
 from regions.models import Region
 
 from .forms import ActivityForm
-from .models import MAX_COUNT, Activity, Institution, SupportNetwork
+from .models import Activity, Institution, KnownReferences, SupportNetwork
 
 # Limits on what an upload may be. A spreadsheet of 10,000 activities is well under 2 MB.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -48,6 +48,8 @@ MAX_EMPTY_RUN = 1_000
 # Errors listed in full; past this the page says how many more there are.
 MAX_ERRORS_SHOWN = 1_000
 TEMPLATE_ROWS = 10_000
+# An import this large refreshes the planner's statistics of the tables it filled.
+ANALYZE_FROM_ROWS = 1_000
 
 COLUMNS = [*ActivityForm.Meta.fields, "client_uuid"]
 DATE_COLUMNS = {"start_date", "end_date"}
@@ -108,92 +110,6 @@ def column_title(name):
 
 def author_regions(user):
     return ActivityForm._author_regions(user)
-
-
-# --- The template --------------------------------------------------------------------------------
-
-
-def reference_lists(region):
-    """What each dropdown offers, as the person reads it in the page's language."""
-    return {
-        "region": [region.name],
-        "objective": [o.display_name for o in Objective.objects.all()],
-        "service": [str(s) for s in Service.objects.select_related("program")],
-        "modality": [str(label) for label in Activity.Modality.labels],
-        "institutions": list(Institution.objects.filter(region=region).order_by("name").values_list("name", flat=True)),
-        "support_network": list(
-            SupportNetwork.objects.filter(region=region).order_by("name").values_list("name", flat=True)
-        ),
-    }
-
-
-def build_template(region):
-    """An XLSX to fill in for `region`: the form's columns titled in the active language, the
-    reference lists as dropdowns (from a hidden sheet), counts and dates validated as typed."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(_("Activities")[:31])
-    lists = book.add_worksheet("Lists")
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    references = reference_lists(region)
-    for index, name in enumerate(COLUMNS):
-        sheet.write_string(0, index, column_title(name), header)
-        sheet.set_column(index, index, 28 if name in ("title", "description", "objective", "service") else 16)
-        note = column_note(name)
-        if note:
-            sheet.write_comment(0, index, note, {"x_scale": 2.5, "y_scale": 2})
-        last = TEMPLATE_ROWS
-        if name in references:
-            items = references[name] or [""]
-            column = len([n for n in COLUMNS[:index] if n in references])
-            lists.write_string(0, column, column_title(name))
-            for offset, item in enumerate(items, start=1):
-                lists.write_string(offset, column, item)
-            letter = xlsxwriter.utility.xl_col_to_name(column)
-            sheet.data_validation(
-                1, index, last, index,
-                {
-                    "validate": "list",
-                    "source": f"=Lists!${letter}$2:${letter}${len(items) + 1}",
-                    # Several institutions may share a cell (separated by ";"): a warning, not a stop.
-                    "error_type": "information" if name == "institutions" else "stop",
-                },
-            )  # fmt: skip
-        elif name in COUNT_COLUMNS:
-            sheet.data_validation(
-                1,
-                index,
-                last,
-                index,
-                {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": MAX_COUNT},
-            )
-        elif name in DATE_COLUMNS:
-            sheet.set_column(index, index, 14, date_format)
-            sheet.data_validation(
-                1, index, last, index, {"validate": "date", "criteria": ">=", "value": datetime.date(2000, 1, 1)}
-            )
-    sheet.freeze_panes(1, 0)
-    lists.hide()
-    book.close()
-    return out.getvalue()
-
-
-def column_note(name):
-    if name == "client_uuid":
-        return _(
-            "Leave this column empty. Each row is identified by the file and its row number, so uploading "
-            "the same file again creates nothing new. If your own records give each activity an identifier, "
-            "you may write it here instead: the same identifier in the same region is then never imported twice."
-        )
-    if name == "region":
-        return _("Rows that leave the region empty go to the region chosen on the upload page.")
-    if name == "institutions":
-        return _("Choose one from the list, or write several names separated by “;”.")
-    if name in DATE_COLUMNS:
-        return _("A date cell, or a date written as YYYY-MM-DD.")
-    help_text = Activity._meta.get_field(name).help_text if name in COLUMNS[:-1] else ""
-    return str(help_text) if help_text else ""
 
 
 # --- Reading an upload ---------------------------------------------------------------------------
@@ -358,29 +274,50 @@ def as_text(value, name):
 
 
 @dataclass
-class CheckedRow:
-    number: int
-    form: ActivityForm
-    client_uuid: uuid.UUID
+class Sheet:
+    """An upload read safely: which field each column holds, and the rows that are not empty."""
+
+    columns: dict
+    rows: list
+    file_hash: str
 
 
-def check_rows(data, *, user, default_region=None):
-    """The dry run: every row through the activity form. Returns (ImportResult, rows that passed)."""
-    result = ImportResult()
-    references = References(user)
+def read_sheet(data, references):
+    """Raises FileRefused for whatever refuses the file as a whole (see read_rows, map_header)."""
     titles, rows = read_rows(data)
-    columns = map_header(titles, references)
-    file_hash = hashlib.sha256(data).hexdigest()
+    return Sheet(map_header(titles, references), rows, hashlib.sha256(data).hexdigest())
+
+
+@dataclass
+class CheckedRow:
+    """A row that passed every check: the unsaved activity the form filled in, and its partners."""
+
+    number: int
+    activity: Activity
+    client_uuid: uuid.UUID
+    institution_ids: list
+
+
+def check_rows(data, *, user, default_region=None, progress=None):
+    """The dry run: every row through the activity form. Returns (ImportResult, rows that passed)."""
+    references = References(user)
+    sheet = read_sheet(data, references)
+    return check_sheet(sheet, references, user=user, default_region=default_region, progress=progress)
+
+
+def check_sheet(sheet, references, *, user, default_region=None, progress=None):
+    """`progress(done, total)`, when given, hears how far the rows are checked."""
+    result = ImportResult()
     seen_uuids = {}
     checked = []
     row_forms = RowForms(user)
-    for number, values in rows:
+    for number, values in sheet.rows:
         result.rows += 1
-        cells = {name: values[index] if index < len(values) else None for index, name in columns.items()}
+        cells = {name: values[index] if index < len(values) else None for index, name in sheet.columns.items()}
         row_errors = []
         form_data, region_id = row_form_data(cells, references, default_region, row_errors)
         key = as_text(cells.get("client_uuid"), "client_uuid")
-        row_uuid = uuid.uuid5(IMPORT_NAMESPACE, f"{region_id}:{key}" if key else f"{file_hash}:{number}")
+        row_uuid = uuid.uuid5(IMPORT_NAMESPACE, f"{region_id}:{key}" if key else f"{sheet.file_hash}:{number}")
         if row_uuid in seen_uuids:
             row_errors.append(
                 ("client_uuid", key, _("The same identifier as row %(row)s.") % {"row": seen_uuids[row_uuid]})
@@ -400,13 +337,23 @@ def check_rows(data, *, user, default_region=None):
             title = column_title(name) if name in COLUMNS else (_("Row") if name == "__all__" else name)
             result.add_error(number, title, value, message)
         if not row_errors:
-            checked.append(CheckedRow(number, form, row_uuid))
-    if result.rows:
-        existing = existing_uuids([row.client_uuid for row in checked])
-        result.already = sum(1 for row in checked if row.client_uuid in existing)
-        checked = [row for row in checked if row.client_uuid not in existing]
-        result.new = len(checked)
-    return result, checked
+            institution_ids = [institution.pk for institution in form.cleaned_data["institutions"]]
+            checked.append(CheckedRow(number, form.instance, row_uuid, institution_ids))
+        if progress is not None:
+            progress(result.rows, len(sheet.rows))
+    return result, set_aside_existing(result, checked)
+
+
+def set_aside_existing(result, checked):
+    """The rows whose activity does not exist yet; the others are counted as already imported."""
+    fresh = not_yet_imported(checked)
+    result.already, result.new = len(checked) - len(fresh), len(fresh)
+    return fresh
+
+
+def not_yet_imported(checked):
+    existing = existing_uuids([row.client_uuid for row in checked])
+    return [row for row in checked if row.client_uuid not in existing]
 
 
 class CachedChoices:
@@ -447,21 +394,16 @@ class RowForms:
             field.to_python = CachedChoices(field).to_python
         institutions = self.prototype.fields["institutions"]
         institutions._check_values = CachedChoices(institutions).check_values
+        self.known = KnownReferences()
 
     def bind(self, data):
         form = copy.copy(self.prototype)
         form.data, form.is_bound, form._errors = data, True, None
         form._bound_fields_cache = {}
         form.instance = Activity()
-        # Activity's check constraints are each restated by Activity.clean() with a message on its
-        # field (dates, counts, the point), or concern the status and version the import sets; the
-        # INSERT enforces them again. Checked one by one they cost six round trips a row.
-        form.instance.validate_constraints = skip_constraints
+        # The model's own checks, answered from what was read once (see Activity.known_references).
+        form.instance.known_references = self.known
         return form
-
-
-def skip_constraints(exclude=None):
-    return None
 
 
 def row_form_data(cells, references, default_region, row_errors):
@@ -523,6 +465,70 @@ def existing_uuids(uuids, chunk=2_000):
     return found
 
 
+# --- Between the dry run and the import ------------------------------------------------------------
+
+# What an imported activity takes from its row, by attribute (region_id, not region).
+STORED_FIELDS = [Activity._meta.get_field(name) for name in ActivityForm.Meta.fields if name != "institutions"]
+
+
+def checked_rows_dump(checked):
+    """The rows that passed the dry run, as JSON: what the confirmation imports without reading the
+    file again."""
+    return [
+        [row.number, str(row.client_uuid), [_json_value(row.activity, f) for f in STORED_FIELDS], row.institution_ids]
+        for row in checked
+    ]
+
+
+def _json_value(activity, field):
+    value = getattr(activity, field.attname)
+    if isinstance(value, (datetime.date, decimal.Decimal)):
+        return str(value)
+    return value
+
+
+def checked_rows_load(dumped):
+    rows = []
+    for number, key, values, institution_ids in dumped:
+        fields = {field.attname: field.to_python(value) for field, value in zip(STORED_FIELDS, values, strict=True)}
+        rows.append(CheckedRow(number, Activity(**fields), uuid.UUID(key), institution_ids))
+    return rows
+
+
+def references_unchanged(checked, *, user):
+    """Whether what the dry run checked these rows against still holds: the user may still log
+    activities in each row's region, and every objective, service, network and partner still exists,
+    serves or belongs where it did. A few queries for the whole file; when this says no, the
+    confirmation checks the file again row by row, so that each row says what changed."""
+    allowed = set(author_regions(user).values_list("pk", flat=True))
+    known = KnownReferences()
+    objectives = {None, *Objective.objects.values_list("pk", flat=True)}
+    services = {None, *Service.objects.values_list("pk", flat=True)}
+    regions = Region.objects.in_bulk({row.activity.region_id for row in checked})
+    networks = dict(SupportNetwork.objects.values_list("pk", "region_id"))
+    institution_ids = {pk for row in checked for pk in row.institution_ids}
+    institutions = dict(Institution.objects.filter(pk__in=institution_ids).values_list("pk", "region_id"))
+    for row in checked:
+        activity, region_id = row.activity, row.activity.region_id
+        point = (activity.latitude, activity.longitude)
+        changed = (
+            region_id not in allowed
+            or activity.objective_id not in objectives
+            or activity.service_id not in services
+            or (
+                activity.objective_id
+                and activity.service_id
+                and not known.serves(activity.objective_id, activity.service_id)
+            )
+            or (activity.support_network_id and networks.get(activity.support_network_id) != region_id)
+            or any(institutions.get(pk) != region_id for pk in row.institution_ids)
+            or (activity.latitude is not None and not regions[region_id].contains(*point))
+        )
+        if changed:
+            return False
+    return True
+
+
 # --- The import ----------------------------------------------------------------------------------
 
 
@@ -530,52 +536,69 @@ class ImportConflict(Exception):
     """Another import of the same rows committed first."""
 
 
-def activities_import(data, *, user, default_region=None):
+def activities_import(data, *, user, default_region=None, progress=None):
     """Check every row again, then create the new ones as drafts, all in one transaction or none.
 
     Returns the ImportResult; `created` is 0 when any row has an error (nothing is saved then).
     """
     result, checked = check_rows(data, user=user, default_region=default_region)
-    if not result.is_valid or not checked:
-        return result
-    activities, links = [], []
+    if result.is_valid and checked:
+        result.created = checked_import(checked, user=user, progress=progress)
+    return result
+
+
+def checked_import(checked, *, user, progress=None):
+    """Create the activities of rows that passed the dry run, as drafts, in one transaction or not
+    at all; returns how many. `progress(done, total)` hears each batch written."""
+    activities = []
     for row in checked:
-        activity = row.form.instance  # the form has already filled it from the row
+        activity = row.activity
         activity.created_by = user
         activity.status = Activity.Status.DRAFT
         activity.client_uuid = row.client_uuid
         activities.append(activity)
-        links.append(row.form.cleaned_data["institutions"])
     try:
         with transaction.atomic():
-            store(activities, links, user)
+            store(activities, [row.institution_ids for row in checked], user, progress)
     except IntegrityError as exc:
         # The same rows imported meanwhile (client_uuid is unique); any other violation is a bug.
         diag = getattr(exc.__cause__, "diag", None)
         if "client_uuid" not in (getattr(diag, "constraint_name", None) or str(exc)):
             raise
         raise ImportConflict from exc
-    result.created = len(activities)
-    return result
+    if len(activities) >= ANALYZE_FROM_ROWS:
+        refresh_statistics()
+    return len(activities)
 
 
-def store(activities, links, user):
-    created = bulk_create_with_history(activities, Activity, batch_size=1_000, default_user=user)
-    if len(created) != len(activities) or any(a.pk is None for a in created):
-        # bulk_create sets primary keys on PostgreSQL; elsewhere read them back by client_uuid.
-        ids = dict(
-            Activity.objects.filter(client_uuid__in=[a.client_uuid for a in activities]).values_list(
-                "client_uuid", "pk"
-            )
-        )
-        for activity in activities:
-            activity.pk = ids[activity.client_uuid]
+def refresh_statistics():
+    """PostgreSQL here runs without autovacuum: after a large import the planner would go on
+    planning the panel's and the dashboard's queries for the row counts it saw before."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Activity, Activity.history.model, Activity.institutions.through):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def store(activities, links, user, progress=None, batch=1_000):
+    for start in range(0, len(activities), batch):
+        written = activities[start : start + batch]
+        bulk_create_with_history(written, Activity, default_user=user)
+        if any(a.pk is None for a in written):
+            # bulk_create sets primary keys where the database returns them; elsewhere read them back.
+            uuids = [a.client_uuid for a in written]
+            ids = dict(Activity.objects.filter(client_uuid__in=uuids).values_list("client_uuid", "pk"))
+            for activity in written:
+                activity.pk = ids[activity.client_uuid]
+        if progress is not None:
+            progress(start + len(written), len(activities))
     Through = Activity.institutions.through
     Through.objects.bulk_create(
         [
-            Through(activity_id=activity.pk, institution_id=institution.pk)
-            for activity, institutions in zip(activities, links, strict=True)
-            for institution in institutions
+            Through(activity_id=activity.pk, institution_id=institution_id)
+            for activity, institution_ids in zip(activities, links, strict=True)
+            for institution_id in institution_ids
         ],
         batch_size=5_000,
     )

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -94,6 +95,22 @@ def count_field(label):
     return models.PositiveIntegerField(label, default=0)
 
 
+class KnownReferences:
+    """What a bulk loader (the spreadsheet import) reads once for thousands of activities, so that
+    checking each one asks the database nothing: which services serve each objective. The loader
+    resolves the foreign keys among rows it has read, and the INSERT's foreign keys check them again."""
+
+    RESOLVED = ("region", "objective", "service", "support_network")
+
+    def __init__(self):
+        self.services_of = {}
+        for objective_id, service_id in Objective.services.through.objects.values_list("objective_id", "service_id"):
+            self.services_of.setdefault(objective_id, set()).add(service_id)
+
+    def serves(self, objective_id, service_id):
+        return service_id in self.services_of.get(objective_id, ())
+
+
 class Activity(models.Model):
     """A community activity a region reports: a workshop, a campaign fair, a network meeting."""
 
@@ -181,6 +198,8 @@ class Activity(models.Model):
 
     objects = ActivityQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    # A KnownReferences set by a bulk loader on each activity it checks; None asks the database.
+    known_references = None
 
     class Meta:
         # Undated drafts first, on every database: they are the work still to finish. This is also
@@ -258,7 +277,7 @@ class Activity(models.Model):
             value = getattr(self, field)
             if value is not None and value > MAX_COUNT:
                 errors[field] = _("%(value)s is too many for one activity; check the number.") % {"value": value}
-        if self.objective_id and self.service_id and not self.objective.services.filter(pk=self.service_id).exists():
+        if self.objective_id and self.service_id and not self._service_serves_objective():
             errors["service"] = _("This service does not serve the chosen objective; choose one of its services.")
         errors.update(self._point_errors())
         errors.update(self._partner_errors())
@@ -267,6 +286,23 @@ class Activity(models.Model):
             errors.update(self.missing_fields())
         if errors:
             raise ValidationError(errors)
+
+    def clean_fields(self, exclude=None):
+        if self.known_references is not None:
+            # Resolved by the loader among the rows that exist: ForeignKey.validate would ask again, a query each.
+            exclude = {*(exclude or ()), *KnownReferences.RESOLVED}
+        super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude=None):
+        # For a bulk loader, each check constraint is restated by clean() with a message on its field,
+        # or concerns the status and version the loader sets; the INSERT enforces them all again.
+        if self.known_references is None:
+            super().validate_constraints(exclude=exclude)
+
+    def _service_serves_objective(self):
+        if self.known_references is not None:
+            return self.known_references.serves(self.objective_id, self.service_id)
+        return self.objective.services.filter(pk=self.service_id).exists()
 
     def _point_errors(self):
         if (self.latitude is None) != (self.longitude is None):
@@ -471,3 +507,92 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.caption or self.file.name.rsplit("/", 1)[-1]
+
+
+def import_path(instance, filename):
+    # A random name in a private folder: never served by URL, and the person's own file name stays out of it.
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet on its way in: the dry run, the confirmation, the import.
+
+    The row is the truth the page follows; a Celery task only runs a step of it. The upload is kept,
+    privately, until the job finishes; the rows that passed the dry run wait in `checked_rows` for
+    the confirmation, so that it need not read and check the file again."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Checking the rows")
+        READY = "ready", _("Ready to import")
+        CONFIRMED = "confirmed", _("Waiting to be imported")
+        IMPORTING = "importing", _("Importing")
+        # The dry run found errors, or nothing new: there is nothing to confirm.
+        CHECKED = "checked", _("Checked")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Not imported")
+
+    # A worker is (or will be) on it: the page follows its progress.
+    ACTIVE = (Status.QUEUED, Status.CHECKING, Status.CONFIRMED, Status.IMPORTING)
+    FINISHED = (Status.CHECKED, Status.DONE, Status.FAILED)
+    # A dry run waits this long for its confirmation; a finished job's counts and errors are kept
+    # this long for the person to come back to; a step that runs longer has lost its worker.
+    PENDING = datetime.timedelta(hours=1)
+    RETENTION = datetime.timedelta(days=7)
+    TIME_LIMIT = datetime.timedelta(minutes=15)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("uploaded by")
+    )
+    # Where rows that leave the region empty go.
+    region = models.ForeignKey(
+        Region, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("region")
+    )
+    language = models.CharField(_("language"), max_length=8, default="es")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to=import_path, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    error_count = models.PositiveIntegerField(_("errors found"), default=0)
+    new = models.PositiveIntegerField(_("new activities"), default=0)
+    already = models.PositiveIntegerField(_("already imported"), default=0)
+    created = models.PositiveIntegerField(_("activities imported"), default=0)
+    # The first errors by row and column ({row, column, value, message}), as the page lists them.
+    errors = models.JSONField(_("error list"), default=list, blank=True)
+    checked_rows = models.JSONField(null=True, blank=True, editable=False)
+    # Why the file was refused or the job stopped, in the job's language.
+    failure = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # When its check or its import was last handed to the workers.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # A dry run ready to import may be confirmed until then.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        # The sweep reads jobs by status and age.
+        indexes = [models.Index(fields=["status", "created_at"], name="importjob_status_created")]
+        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="importjob_progress_percent")]
+
+    def __str__(self):
+        return f"{self.file_name or _('Spreadsheet')} #{self.pk}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE
+
+    @property
+    def hidden_errors(self):
+        return self.error_count - len(self.errors)
+
+    def is_expired(self, now=None):
+        return (
+            self.status == self.Status.READY
+            and self.expires_at is not None
+            and self.expires_at <= (now or timezone.now())
+        )

@@ -209,6 +209,12 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The spreadsheet import refuses a file over its cap before anything stores it (the first handler acts there only).
+FILE_UPLOAD_HANDLERS = [
+    "activities.import_views.ImportUploadCap",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Email --------------------------------------------------------------------
@@ -250,6 +256,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab.from_string(PUBLIC_RELEASE_SCHEDULE),
     },
     "sweep-reports": {"task": "reports.sweep_reports", "schedule": 5 * 60.0},
+    # Spreadsheet imports: stop what lost its worker, expire unconfirmed dry runs, delete old jobs.
+    "sweep-import-jobs": {"task": "activities.sweep_import_jobs", "schedule": 5 * 60.0},
     "purge-expired-reports": {"task": "reports.purge_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "monthly-reports": {
         "task": "reports.send_monthly_reports",
