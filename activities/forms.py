@@ -5,7 +5,7 @@ from programs.models import Objective, Service
 from regions import access
 from regions.models import Region
 
-from .models import Activity, Institution, SupportNetwork
+from .models import FIRST_ACTIVITY_DATE, Activity, Institution, SupportNetwork, last_activity_date
 
 
 class ServiceSelect(forms.Select):
@@ -71,6 +71,11 @@ class ActivityForm(forms.ModelForm):
         self.fields["support_network"].queryset = SupportNetwork.objects.filter(region__in=regions)
         for name in ("girls", "boys", "adolescent_girls", "adolescent_boys", "women", "men", "families"):
             self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
+        # The phone's date picker offers the dates the model accepts (Activity.clean says why).
+        for name in ("start_date", "end_date"):
+            self.fields[name].widget.attrs.update(
+                {"min": FIRST_ACTIVITY_DATE.isoformat(), "max": last_activity_date().isoformat()}
+            )
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 

@@ -2,7 +2,6 @@
 the form's columns titled in the page's language, the reference lists as dropdowns, counts and dates
 validated as they are typed."""
 
-import datetime
 import io
 
 import xlsxwriter
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from programs.models import Objective, Service
 
 from .importing import COLUMNS, COUNT_COLUMNS, DATE_COLUMNS, TEMPLATE_ROWS, column_title
-from .models import MAX_COUNT, Activity, Institution, SupportNetwork
+from .models import FIRST_ACTIVITY_DATE, MAX_COUNT, Activity, Institution, SupportNetwork, last_activity_date
 
 
 def reference_lists(region):
@@ -72,7 +71,16 @@ def build_template(region):
         elif name in DATE_COLUMNS:
             sheet.set_column(index, index, 14, date_format)
             sheet.data_validation(
-                1, index, last, index, {"validate": "date", "criteria": ">=", "value": datetime.date(2000, 1, 1)}
+                1,
+                index,
+                last,
+                index,
+                {
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": FIRST_ACTIVITY_DATE,
+                    "maximum": last_activity_date(),
+                },
             )
     sheet.freeze_panes(1, 0)
     lists.hide()

@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +18,18 @@ from regions.models import LAT_IN_PERU, LON_IN_PERU, Region
 # A community activity gathers tens or hundreds of people; anything above this
 # in one count is a typing error, not a workshop.
 MAX_COUNT = 100_000
+# The campaign began in 2024: no activity is older. A date after next year is a slip of the keyboard
+# (0025 for 2025, 2205 for 2025), and one such date once made the public statistics an error page.
+FIRST_ACTIVITY_DATE = datetime.date(2024, 1, 1)
+# What the database accepts whatever the clock; the model holds dates to next year (last_activity_date).
+STORABLE_DATES = (FIRST_ACTIVITY_DATE, datetime.date(2100, 12, 31))
+
+
+def last_activity_date():
+    """The latest date an activity may have: the end of next year (a planned draft, never later)."""
+    return datetime.date(timezone.localdate().year + 1, 12, 31)
+
+
 PARTICIPANT_FIELDS = ("girls", "boys", "adolescent_girls", "adolescent_boys", "women", "men")
 
 
@@ -225,6 +238,11 @@ class Activity(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="activity_end_not_before_start"),
             models.CheckConstraint(
+                condition=(Q(start_date__isnull=True) | Q(start_date__range=STORABLE_DATES))
+                & (Q(end_date__isnull=True) | Q(end_date__range=STORABLE_DATES)),
+                name="activity_dates_plausible",
+            ),
+            models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | (Q(latitude__isnull=False, longitude__isnull=False) & LAT_IN_PERU & LON_IN_PERU),
                 name="activity_point_in_peru",
@@ -270,9 +288,9 @@ class Activity(models.Model):
         return self.status in self.EDITABLE
 
     def clean(self):
-        errors = {}
+        errors = self._date_errors()
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            errors["end_date"] = _("The end date cannot be before the start date.")
+            errors.setdefault("end_date", _("The end date cannot be before the start date."))
         for field in (*PARTICIPANT_FIELDS, "families"):
             value = getattr(self, field)
             if value is not None and value > MAX_COUNT:
@@ -286,6 +304,18 @@ class Activity(models.Model):
             errors.update(self.missing_fields())
         if errors:
             raise ValidationError(errors)
+
+    def _date_errors(self):
+        first, last = FIRST_ACTIVITY_DATE, last_activity_date()
+        message = _("Give a date from %(first)s to %(last)s.") % {
+            "first": date_format(first, "DATE_FORMAT"),
+            "last": date_format(last, "DATE_FORMAT"),
+        }
+        return {
+            field: message
+            for field in ("start_date", "end_date")
+            if getattr(self, field) is not None and not first <= getattr(self, field) <= last
+        }
 
     def clean_fields(self, exclude=None):
         if self.known_references is not None:

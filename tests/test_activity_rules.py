@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from activities.models import MAX_COUNT, Activity
 from programs.models import Objective, Service
@@ -111,6 +111,29 @@ class TestDates:
 
     def test_an_activity_over_several_days_is_accepted(self, db):
         ActivityFactory.build(start_date=datetime.date(2025, 3, 10), end_date=datetime.date(2025, 3, 14)).full_clean()
+
+    @pytest.mark.parametrize(
+        "day",
+        [datetime.date(25, 3, 10), datetime.date(2023, 12, 31), "after next year", datetime.date(2205, 3, 10)],
+    )
+    def test_a_date_outside_the_campaign_is_refused_on_its_field(self, db, day):
+        # 0025 for 2025 once made the public statistics an error page for every visitor.
+        if day == "after next year":
+            day = datetime.date(timezone.localdate().year + 2, 1, 1)
+        last = f"31 Dec {timezone.localdate().year + 1}"
+        with pytest.raises(ValidationError) as caught:
+            ActivityFactory.build(start_date=day, end_date=day).full_clean()
+        assert caught.value.message_dict == dict.fromkeys(
+            ("start_date", "end_date"), [f"Give a date from 1 Jan 2024 to {last}."]
+        )
+
+    def test_the_first_day_of_the_campaign_and_the_end_of_next_year_are_accepted(self, db):
+        last = datetime.date(timezone.localdate().year + 1, 12, 31)
+        ActivityFactory.build(start_date=datetime.date(2024, 1, 1), end_date=last).full_clean()
+
+    @pytest.mark.parametrize("day", [datetime.date(25, 3, 10), datetime.date(2101, 1, 1)])
+    def test_an_implausible_date_is_refused_by_the_database(self, db, day):
+        assert_database_refuses(start_date=day, end_date=day)
 
 
 OUTSIDE_PERU = [

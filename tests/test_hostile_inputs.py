@@ -191,6 +191,36 @@ class TestJsonBodies:
         assert Activity.objects.get().title == "Taller \\u0000"
 
 
+# Dates ------------------------------------------------------------------------------------------
+
+
+class TestImplausibleDates:
+    """One activity dated 0025 (for 2025) once made the public statistics an error page for every
+    visitor. The campaign began in 2024 and plans at most to the end of next year: the form, the
+    API and the spreadsheet import refuse anything else on its field, and nothing is saved."""
+
+    def test_the_panel_form_refuses_it_on_its_field(self, coordinator_client, amazonas):
+        response = coordinator_client.post(url("activities:create", "en"), form_data(amazonas, start_date="0025-04-02"))
+        assert response.status_code == 400
+        assert "Give a date from 1 Jan 2024 to 31 Dec" in str(response.context["form"].errors["start_date"])
+        assert not Activity.objects.exists()
+
+    def test_the_date_picker_offers_only_those_dates(self, coordinator_client):
+        html = coordinator_client.get(url("activities:create", "en")).content.decode()
+        last = f"{timezone.localdate().year + 1}-12-31"
+        assert html.count(f'min="2024-01-01" max="{last}"') == 2
+
+    @pytest.mark.parametrize("day", ["0025-04-02", "9999-12-31", "2023-12-31"])
+    def test_the_api_refuses_it_on_its_field(self, coord_amazonas, amazonas, day):
+        api = APIClient()
+        api.force_authenticate(coord_amazonas)
+        body = json.dumps(form_data(amazonas, start_date=day, end_date=day))
+        response = api.post("/api/v1/activities/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400, response.content
+        assert {"start_date", "end_date"} <= set(response.json()["error"]["fields"])
+        assert not Activity.objects.exists()
+
+
 # Page numbers ------------------------------------------------------------------------------------
 
 BAD_PAGE_NUMBERS = ["99999999999999999999999", "2147483648", "-1", "0", "abc", "1.5", "1e3", " 1", "%D9%A3"]

@@ -223,6 +223,14 @@ class TestDryRun:
         assert page.count('<tr><th scope="row">') == 50
         assert not Activity.objects.exists()
 
+    def test_a_date_outside_the_campaign_is_named_per_cell(self, amazonas_client, amazonas):
+        # "0025" typed for "2025": the form's rule, said on the cell; nothing saved.
+        rows = [good_row(amazonas, start_date="0025-04-02", end_date="2025-04-03"), good_row(amazonas)]
+        _response, result = dry_run(amazonas_client, workbook(rows))
+        assert [(e.row, e.column, e.value) for e in result.errors] == [(2, "Fecha de inicio", "0025-04-02")]
+        assert "Indique una fecha del 1 de enero de 2024 al 31 de diciembre de" in result.errors[0].message
+        assert not Activity.objects.exists()
+
     def test_wrong_types_are_named_per_cell(self, amazonas_client, amazonas):
         rows = [good_row(amazonas, men="dos", families=2.5, end_date="mañana")]
         _response, result = dry_run(amazonas_client, workbook(rows))
