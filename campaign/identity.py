@@ -28,7 +28,9 @@ def favicon(request):
 @require_safe
 @public_page
 def legal_notice(request):
-    return page(request, "campaign/legal.html", _("Legal notice"), _("Who publishes this site, and the terms of its use."))
+    return page(
+        request, "campaign/legal.html", _("Legal notice"), _("Who publishes this site, and the terms of its use.")
+    )
 
 
 @require_safe
@@ -38,5 +40,7 @@ def privacy_notice(request):
         request,
         "campaign/privacy.html",
         _("Privacy"),
-        _("What this site keeps about its visitors (nothing that identifies them) and about the campaign's activities."),
+        _(
+            "What this site keeps about its visitors (nothing that identifies them) and about the campaign's activities."
+        ),
     )

@@ -29,7 +29,7 @@ from reports.charts import bar_chart
 
 from . import content, downloads, selectors
 from .forms import ActivityFilterForm
-from .maps import region_map, regions_map
+from .maps import count_shades, legend, map_regions, region_map, regions_map
 from .models import News
 
 LIST_SIZE = 25
@@ -132,6 +132,7 @@ def region_detail(request, slug):
     region = get_object_or_404(Region, slug=slug)
     release = selectors.release()
     points = selectors.region_points(release, region)
+    total = selectors.totals(release, region)
     return page(
         request,
         "campaign/region_detail.html",
@@ -141,14 +142,19 @@ def region_detail(request, slug):
         release=release,
         region=region,
         points=points,
-        region_svg=region_map(region, points),
+        region_svg=region_map(region, points, total["activities"], _campaign_shades(release)),
         rows=_objective_rows(release, region),
-        total=selectors.totals(release, region),
+        total=total,
         sex_age=selectors.by_sex_age(release, region),
         latest=selectors.latest_activities(release, region),
         services=selectors.active_services(release, region),
         institutions=selectors.actuemos_ya_institutions(region),
     )
+
+
+def _campaign_shades(release):
+    # The home page's classes: a region's page shades it as the map of all the regions does.
+    return count_shades(totals["activities"] for region, totals in selectors.by_region(release) if region.in_campaign)
 
 
 def _objective_rows(release, region=None):
@@ -245,12 +251,21 @@ def activity_map(request):
         form=form,
         tiles=settings.LEAFLET_CONFIG.get("TILES") or "",
         map_limit=MAP_LIMIT,
+        **_map_base(release),
         activity_count=activities.count(),
         activities=shown,
         first_number=(number - 1) * LIST_SIZE + 1,
         previous_url=_page_url(request, number - 1) if number > 1 else "",
         next_url=_page_url(request, number + 1) if len(window) > LIST_SIZE else "",
     )
+
+
+def _map_base(release):
+    """The regions under the points: each one's shade and label point (the map loads the boundaries
+    from the open data), the legend, and each region's figure as text."""
+    rows = [(region, totals["activities"]) for region, totals in selectors.by_region(release)]
+    base, classes = map_regions(rows, selectors.region_boundaries())
+    return {"map_base": base, "map_legend": legend(classes), "map_rows": rows}
 
 
 def _page_number(request):

@@ -79,10 +79,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     # NUL characters and bytes that are not UTF-8 in the address or a form: 400, before anything reads them.
     "prevent_protect.input_guard.InputGuardMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,12 +161,12 @@ OTP_RECOVERY_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates that read one way only, in both languages (prevent_protect/formats/).
+FORMAT_MODULE_PATH = ["prevent_protect.formats"]
 TIME_ZONE = "America/Lima"
 USE_I18N = True
 USE_TZ = True
 
-# Dates that read one way only, in both languages (prevent_protect/formats/).
-FORMAT_MODULE_PATH = ["prevent_protect.formats"]
 # Static and private media -------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -266,8 +266,26 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Maps ---------------------------------------------------------------------
+# No tiles by default: every map draws the regions' boundaries the portal ships, and a visitor's
+# browser asks no other host for anything (a visitor may be in danger, and a tile server sees
+# each visitor's address and where they look). Tiles are the operator's choice: docs/OPERATIONS.md.
+LEAFLET_TILES_URL = env("LEAFLET_TILES_URL", "")
+
+
+def tile_image_sources(url):
+    """What the CSP's img-src needs for a tile URL template: its scheme and host, a "{s}" subdomain
+    as a wildcard (https://{s}.tile.example.org/{z}/{x}/{y}.png: https://*.tile.example.org).
+    Nothing for no URL, or for tiles the portal serves itself ("/tiles/{z}/{x}/{y}.png": 'self')."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return []
+    host = rest.split("/", 1)[0]
+    first, dot, domain = host.partition(".")
+    return [f"{scheme}://{'*' + dot + domain if '{' in first else host}"]
+
+
 LEAFLET_CONFIG = {
-    "TILES": env("LEAFLET_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+    "TILES": LEAFLET_TILES_URL,
     "ATTRIBUTION_PREFIX": "© OpenStreetMap",
     "DEFAULT_CENTER": (-9.19, -75.02),
     "DEFAULT_ZOOM": 5,
@@ -305,7 +323,8 @@ CONTENT_SECURITY_POLICY = {
         # Leaflet positions map panes with inline styles.
         "style-src": [SELF, "'unsafe-inline'"],
         # blob: previews the photos a coordinator queued on the phone, before they are sent.
-        "img-src": [SELF, "data:", "blob:", *env_list("CSP_IMG_SRC", "https://tile.openstreetmap.org")],
+        # The tile server only when the operator turned tiles on; CSP_IMG_SRC adds any other.
+        "img-src": [SELF, "data:", "blob:", *tile_image_sources(LEAFLET_TILES_URL), *env_list("CSP_IMG_SRC")],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],

@@ -212,13 +212,17 @@ def test_the_keyboard_meets_the_skip_link_then_the_quick_exit_and_sees_the_focus
     expect(page).to_have_url(re.compile(r"#main$"))
 
 
-def test_the_home_page_weighs_at_most_150_kb_without_tiles(new_page, public_site):
-    page = new_page()
+def page_weight(page, path):
+    """Bytes a visit to `path` transferred (bodies and headers), and each response's sizes by path."""
     responses = []
     page.on("requestfinished", lambda request: responses.append(request))
-    page.goto("/es/", wait_until="networkidle")
+    page.goto(path, wait_until="networkidle")
     sizes = {urlsplit(request.url).path: request.sizes() for request in responses}
-    transferred = sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes.values())
+    return sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes.values()), sizes
+
+
+def test_the_home_page_weighs_at_most_150_kb_without_tiles(new_page, public_site):
+    transferred, sizes = page_weight(new_page(), "/es/")
     assert set(sizes) >= {"/es/", "/static/css/portal.css", "/static/css/public.css", "/static/js/quick-exit.js"}
     assert not any("leaflet" in url for url in sizes), "the home page needs no Leaflet"
     assert transferred <= HOME_BUDGET, f"{transferred} bytes: {sizes}"
