@@ -100,6 +100,20 @@ def admin_user(db):
 
 
 @pytest.fixture
+def staff_client(client, staff):
+    """The test client signed in as ministry staff (second factor passed, see below)."""
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def amazonas_client(client, coord_amazonas):
+    """The test client signed in as Amazonas's coordinator."""
+    client.force_login(coord_amazonas)
+    return client
+
+
+@pytest.fixture
 def anonymous():
     return AnonymousUser()
 

@@ -58,18 +58,6 @@ def region_cell(response, code, region):
     return found
 
 
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def amazonas_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
 class TestApprovedOnly:
     def test_only_approved_activities_are_counted(self, staff_client, amazonas):
         activity(amazonas, "approved", women=10, families=3)

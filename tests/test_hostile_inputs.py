@@ -63,18 +63,6 @@ def assert_guard_error(response):
 
 
 @pytest.fixture
-def coordinator_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def released(amazonas, django_capture_on_commit_callbacks):
     """A public release with a few approved activities, so the public lists have rows."""
     for _ in range(3):
@@ -106,8 +94,8 @@ class TestTheQueryString:
         # Sent without percent escapes; WSGI hands the bytes over as latin-1 text.
         assert_guard_page(client.generic("GET", "/es/mapa/", QUERY_STRING="q=Jun\xedn"), "es")
 
-    def test_a_panel_page_answers_400(self, coordinator_client):
-        assert_guard_page(coordinator_client.get("/en/panel/activities/?q=%00"), "en")
+    def test_a_panel_page_answers_400(self, amazonas_client):
+        assert_guard_page(amazonas_client.get("/en/panel/activities/?q=%00"), "en")
 
     def test_a_staff_page_answers_400(self, staff_client):
         assert_guard_page(staff_client.get("/es/panel/review/?q=taller%00"), "es")
@@ -140,23 +128,23 @@ class TestForms:
         assert_guard_page(response, "en")
         assert "_auth_user_id" not in client.session
 
-    def test_a_nul_in_the_activity_title_saves_nothing(self, coordinator_client, amazonas):
+    def test_a_nul_in_the_activity_title_saves_nothing(self, amazonas_client, amazonas):
         # The test client posts multipart, as the panel's form does.
-        response = coordinator_client.post(url("activities:create", "en"), form_data(amazonas, title="Taller\x00"))
+        response = amazonas_client.post(url("activities:create", "en"), form_data(amazonas, title="Taller\x00"))
         assert_guard_page(response, "en")
         assert not Activity.objects.exists()
 
-    def test_an_urlencoded_form_is_read_the_same_way(self, coordinator_client, amazonas):
+    def test_an_urlencoded_form_is_read_the_same_way(self, amazonas_client, amazonas):
         for title in ("Taller%00", "Taller%ff"):
             body = urlencode(form_data(amazonas, title="TITLE")).replace("TITLE", title)
-            response = coordinator_client.post(
+            response = amazonas_client.post(
                 url("activities:create", "es"), body, content_type="application/x-www-form-urlencoded"
             )
             assert_guard_page(response, "es")
         assert not Activity.objects.exists()
 
-    def test_the_same_form_without_the_nul_is_saved(self, coordinator_client, amazonas):
-        response = coordinator_client.post(url("activities:create"), form_data(amazonas, title="Taller en Jumbilla"))
+    def test_the_same_form_without_the_nul_is_saved(self, amazonas_client, amazonas):
+        response = amazonas_client.post(url("activities:create"), form_data(amazonas, title="Taller en Jumbilla"))
         assert response.status_code == 302
         assert Activity.objects.get().title == "Taller en Jumbilla"
 
@@ -199,14 +187,14 @@ class TestImplausibleDates:
     visitor. The campaign began in 2024 and plans at most to the end of next year: the form, the
     API and the spreadsheet import refuse anything else on its field, and nothing is saved."""
 
-    def test_the_panel_form_refuses_it_on_its_field(self, coordinator_client, amazonas):
-        response = coordinator_client.post(url("activities:create", "en"), form_data(amazonas, start_date="0025-04-02"))
+    def test_the_panel_form_refuses_it_on_its_field(self, amazonas_client, amazonas):
+        response = amazonas_client.post(url("activities:create", "en"), form_data(amazonas, start_date="0025-04-02"))
         assert response.status_code == 400
         assert "Give a date from 1 Jan 2024 to 31 Dec" in str(response.context["form"].errors["start_date"])
         assert not Activity.objects.exists()
 
-    def test_the_date_picker_offers_only_those_dates(self, coordinator_client):
-        html = coordinator_client.get(url("activities:create", "en")).content.decode()
+    def test_the_date_picker_offers_only_those_dates(self, amazonas_client):
+        html = amazonas_client.get(url("activities:create", "en")).content.decode()
         last = f"{timezone.localdate().year + 1}-12-31"
         assert html.count(f'min="2024-01-01" max="{last}"') == 2
 
@@ -236,9 +224,9 @@ class TestPageNumbers:
     PAGES = {
         "map": ("/es/mapa/", "client"),
         "news": ("/es/noticias/", "client"),
-        "activities": ("/es/panel/activities/", "coordinator_client"),
+        "activities": ("/es/panel/activities/", "amazonas_client"),
         "review queue": ("/es/panel/review/", "staff_client"),
-        "reports": ("/es/panel/reports/", "coordinator_client"),
+        "reports": ("/es/panel/reports/", "amazonas_client"),
     }
 
     @pytest.fixture(params=PAGES)

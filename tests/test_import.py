@@ -41,12 +41,6 @@ def _spanish():
 
 
 @pytest.fixture
-def amazonas_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
-@pytest.fixture
 def partner(amazonas):
     return InstitutionFactory(region=amazonas, name="I.E. 18001 Chachapoyas")
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from activities import urls as activities_urls
 from activities.evidence import evidence_attach
-from activities.models import Activity, ActivityTransition, Evidence
+from activities.models import Activity, ActivityTransition, Evidence, ImportJob
 
 from .factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
 from .factories import activity_form_data as form_data
@@ -45,12 +45,6 @@ def puno_draft(puno, coord_puno):
 def puno_evidence(puno_draft, coord_puno):
     evidence, _ = evidence_attach(activity=puno_draft, uploaded_file=photo(), caption="Foto de Puno", by=coord_puno)
     return evidence
-
-
-@pytest.fixture
-def amazonas_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
 
 
 def unchanged(activity):
@@ -173,6 +167,9 @@ PANEL_URLS = [
     ("import", "get", None),
     ("import", "post", None),
     ("import_template", "get", None),
+    ("import_job", "get", "job"),
+    ("import_job_status", "get", "job"),
+    ("import_confirm", "post", "job"),
     ("outbox", "get", None),
 ]
 # What a phone fetches to install the panel, before or without a session: nothing in them is personal.
@@ -185,9 +182,10 @@ def test_the_list_of_panel_urls_below_covers_every_url_of_the_panel():
 
 
 class TestAnonymousVisitors:
-    def test_every_panel_url_sends_them_to_log_in_and_back(self, client, puno_evidence):
+    def test_every_panel_url_sends_them_to_log_in_and_back(self, client, puno_evidence, coord_puno, puno):
         activity = puno_evidence.activity
-        objects = {"activity": activity, "evidence": puno_evidence}
+        job = ImportJob.objects.create(user=coord_puno, region=puno)
+        objects = {"activity": activity, "evidence": puno_evidence, "job": job}
         for name, method, arg in PANEL_URLS:
             url = reverse(f"activities:{name}", args=[objects[arg].pk] if arg else [])
             response = getattr(client, method)(url)
@@ -196,6 +194,7 @@ class TestAnonymousVisitors:
         assert unchanged(activity)
         assert Evidence.objects.filter(pk=puno_evidence.pk).exists()
         assert not ActivityTransition.objects.exists()
+        assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
 
 
 class TestReviewIsTheMinistrysWork:

@@ -47,12 +47,6 @@ def messages_of(response):
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-@pytest.fixture
-def amazonas_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
 class TestCreating:
     def test_a_valid_form_creates_a_draft_and_opens_it(self, amazonas_client, amazonas, coord_amazonas):
         partners = [InstitutionFactory(region=amazonas, name=name) for name in ("UGEL Bagua", "DEMUNA Luya")]

@@ -23,12 +23,6 @@ def jpeg():
     return out
 
 
-@pytest.fixture
-def coordinator_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_the_manifest_installs_the_panel_of_its_language(client, lang):
     with translation.override(lang):
@@ -72,8 +66,8 @@ def test_the_outbox_page_needs_a_session(client):
     assert response.status_code == 302 and response.url.startswith("/es/accounts/login/")
 
 
-def test_panel_pages_carry_the_manifest_the_worker_and_the_server_checks(coordinator_client):
-    page = coordinator_client.get("/es/panel/activities/new/").content.decode()
+def test_panel_pages_carry_the_manifest_the_worker_and_the_server_checks(amazonas_client):
+    page = amazonas_client.get("/es/panel/activities/new/").content.decode()
     assert 'rel="manifest" href="/es/panel/manifest.webmanifest"' in page
     config = json.loads(page.split('<script id="panel-app" type="application/json">', 1)[1].split("</script>", 1)[0])
     assert config["sw"] == "/es/panel/sw.js" and config["api"] == "/api/v1/activities/"
@@ -97,25 +91,25 @@ class TestThePlainForm:
         counts = dict.fromkeys(["girls", "boys", "adolescent_girls", "adolescent_boys", "women", "men", "families"], 0)
         self.fields = {"region": amazonas.pk, "title": "Taller", "modality": "in_person", **counts}
 
-    def test_photos_sent_with_a_new_activity_are_attached(self, coordinator_client, amazonas):
+    def test_photos_sent_with_a_new_activity_are_attached(self, amazonas_client, amazonas):
         data = {**self.fields, "intent": "draft", "photos": [jpeg(), jpeg()]}
-        response = coordinator_client.post("/es/panel/activities/new/", data)
+        response = amazonas_client.post("/es/panel/activities/new/", data)
         activity = Activity.objects.get()
         assert response.status_code == 302 and response.url == activity.get_absolute_url()
         assert activity.evidence.count() == 2
 
-    def test_submit_leads_to_the_check_of_the_answers(self, coordinator_client, amazonas):
+    def test_submit_leads_to_the_check_of_the_answers(self, amazonas_client, amazonas):
         data = {**self.fields, "intent": "submit", "photos": [jpeg()]}
-        response = coordinator_client.post("/es/panel/activities/new/", data)
+        response = amazonas_client.post("/es/panel/activities/new/", data)
         activity = Activity.objects.get()
         assert response.url == reverse("activities:submit_check", args=[activity.pk])
         assert activity.status == Activity.Status.DRAFT  # sent only from the check page
 
-    def test_a_refused_file_keeps_the_draft_and_says_which_reason(self, coordinator_client, amazonas):
+    def test_a_refused_file_keeps_the_draft_and_says_which_reason(self, amazonas_client, amazonas):
         text = io.BytesIO(b"not a photo at all")
         text.name = "notes.jpg"
         data = {**self.fields, "intent": "submit", "photos": [text]}
-        response = coordinator_client.post("/es/panel/activities/new/", data, follow=True)
+        response = amazonas_client.post("/es/panel/activities/new/", data, follow=True)
         activity = Activity.objects.get()
         assert activity.evidence.count() == 0
         assert response.redirect_chain[-1][0] == activity.get_absolute_url()  # not to the check page

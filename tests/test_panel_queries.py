@@ -4,7 +4,6 @@ and with 50; the counts must be equal (no query per row) and stay under a small 
 
 import io
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -57,18 +56,6 @@ def add_activities(region, n, *, status, with_partners=0):
     return activities
 
 
-@pytest.fixture
-def coordinator_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def assert_fixed_cost(client, name, path, add_more, django_assert_max_num_queries):
     with_5 = count_queries(client, path)
     add_more()
@@ -80,11 +67,11 @@ def assert_fixed_cost(client, name, path, add_more, django_assert_max_num_querie
 
 
 class TestPagesCostTheSameWithFiveOrFiftyRows:
-    def test_the_panel_home(self, coordinator_client, amazonas, django_assert_max_num_queries):
+    def test_the_panel_home(self, amazonas_client, amazonas, django_assert_max_num_queries):
         add_activities(amazonas, 3, status="draft", with_partners=1)
         add_activities(amazonas, 2, status="returned", with_partners=1)
         response = assert_fixed_cost(
-            coordinator_client,
+            amazonas_client,
             "panel",
             url("panel"),
             lambda: (add_activities(amazonas, 25, status="draft"), add_activities(amazonas, 20, status="returned")),
@@ -92,10 +79,10 @@ class TestPagesCostTheSameWithFiveOrFiftyRows:
         )
         assert len(response.context["returned"]) == 20
 
-    def test_the_list(self, coordinator_client, amazonas, django_assert_max_num_queries):
+    def test_the_list(self, amazonas_client, amazonas, django_assert_max_num_queries):
         add_activities(amazonas, 5, status="draft", with_partners=3)
         response = assert_fixed_cost(
-            coordinator_client,
+            amazonas_client,
             "list",
             url("list"),
             lambda: add_activities(amazonas, 45, status="submitted", with_partners=3),
@@ -118,7 +105,7 @@ class TestPagesCostTheSameWithFiveOrFiftyRows:
         assert len(response.context["page"].object_list) == 50
 
     def test_the_detail_page_with_many_partners_files_and_steps(
-        self, coordinator_client, coord_amazonas, staff, amazonas, django_assert_max_num_queries
+        self, amazonas_client, coord_amazonas, staff, amazonas, django_assert_max_num_queries
     ):
         add_activities(amazonas, 50, status="draft")
         activity = ActivityFactory(region=amazonas, created_by=coord_amazonas)
@@ -145,7 +132,7 @@ class TestPagesCostTheSameWithFiveOrFiftyRows:
             attach(9)
             go_round(5)
 
-        response = assert_fixed_cost(coordinator_client, "detail", path, add_more, django_assert_max_num_queries)
+        response = assert_fixed_cost(amazonas_client, "detail", path, add_more, django_assert_max_num_queries)
         assert len(response.context["evidence"]) == 10
         assert len(response.context["transitions"]) == 12
         assert Activity.objects.get(pk=activity.pk).status == "returned"

@@ -38,12 +38,6 @@ def stored(year=2025, quarter=0):
 
 
 @pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def people():
     return indicator("oe1-people-reached")
 

@@ -26,9 +26,9 @@ def sitemap(client, db):
 def test_the_sitemap_lists_every_public_page_in_both_languages(sitemap):
     locations = {url.find("s:loc", NS).text for url in sitemap.findall("s:url", NS)}
     for lang in ("es", "en"):
-        for path in ("", "ayuda/", "ayuda/cem/", "aviso-legal/", "privacidad/", "regiones/", "regiones/amazonas/", "regiones/tumbes/", "objetivos/oe4/",
-                     "programas/inabif/", "mapa/", "estadisticas/", "datos-abiertos/", "noticias/",
-                     "noticias/publicada/"):  # fmt: skip
+        for path in ("", "ayuda/", "ayuda/cem/", "aviso-legal/", "privacidad/", "regiones/", "regiones/amazonas/",
+                     "regiones/tumbes/", "objetivos/oe4/", "programas/inabif/", "mapa/", "estadisticas/",
+                     "datos-abiertos/", "noticias/", "noticias/publicada/"):  # fmt: skip
             assert f"{SITE}/{lang}/{path}" in locations
     assert not any("borrador" in url or "/panel/" in url or "/admin/" in url for url in locations)
     assert len(locations) == 2 * (13 + 15 + 4 + 2 + 1)

@@ -62,18 +62,6 @@ def cell_change(response, code, region):
     return (change.period, change.base, change.difference, change.percent)
 
 
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def amazonas_client(client, coord_amazonas):
-    client.force_login(coord_amazonas)
-    return client
-
-
 class TestPeriods:
     def test_a_quarter_is_compared_with_the_quarter_before_and_the_same_quarter_a_year_before(
         self, staff_client, amazonas
