@@ -157,3 +157,23 @@ def pass_second_factor(client, user):
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = app_device(user).persistent_id
     session.save()
+
+
+# The first two objects of a one-page handmade PDF; its page is object 3.
+PDF_CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+PDF_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+
+
+def handmade_pdf(*objects, trailer=b""):
+    """A PDF of the given objects, written byte by byte (object 1 is the catalogue), with a real
+    cross-reference table: what a hostile sender controls, without a library tidying it."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return bytes(out)

@@ -25,7 +25,9 @@ from PIL.PngImagePlugin import PngInfo
 from activities.evidence import evidence_attach, evidence_open, evidence_remove
 from activities.models import MAX_EVIDENCE_BYTES, Evidence
 
-from .factories import ActivityFactory
+from .factories import PDF_CATALOG as CATALOG
+from .factories import PDF_PAGES as PAGES
+from .factories import ActivityFactory, handmade_pdf
 
 MB = 1024 * 1024
 PERSON = "Rosa Quispe"  # a name that must not survive anywhere: file name, EXIF, XMP, text chunks
@@ -102,32 +104,16 @@ def png_header(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
-def pdf(*objects, trailer=b""):
-    """A PDF of the given objects (object 1 is the catalogue), with a real cross-reference table."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
-    return bytes(out)
-
-
-CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
-PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
 PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
 ALERT = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
 
 
 def valid_pdf():
-    return pdf(CATALOG, PAGES, PAGE)
+    return handmade_pdf(CATALOG, PAGES, PAGE)
 
 
 def pdf_opening_with(action):
-    return pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction %s >>" % action, PAGES, PAGE)
+    return handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction %s >>" % action, PAGES, PAGE)
 
 
 def pdf_with_script_in_object_stream():
@@ -139,12 +125,14 @@ def pdf_with_script_in_object_stream():
         len(packed),
         packed,
     )
-    return pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", PAGES, PAGE, object_stream)
+    return handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", PAGES, PAGE, object_stream)
 
 
 def pdf_with_attachment():
     names = b"/Names << /EmbeddedFiles << /Names [(lista.exe) 4 0 R] >> >>"
-    return pdf(b"<< /Type /Catalog /Pages 2 0 R %s >>" % names, PAGES, PAGE, b"<< /Type /Filespec /F (lista.exe) >>")
+    return handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R %s >>" % names, PAGES, PAGE, b"<< /Type /Filespec /F (lista.exe) >>"
+    )
 
 
 def pdf_with_scanned_page():
@@ -153,7 +141,7 @@ def pdf_with_scanned_page():
     image = (
         b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
     )
-    return pdf(CATALOG, PAGES, PAGE, image % (len(picture), picture))
+    return handmade_pdf(CATALOG, PAGES, PAGE, image % (len(picture), picture))
 
 
 def zip_archive():
@@ -347,7 +335,7 @@ class TestPdfs:
 
     def test_an_encrypted_pdf_is_refused_because_it_cannot_be_checked(self, draft, coord_amazonas):
         encryption = b"<< /Filter /Standard /V 1 /R 2 /O (owner) /U (user) /P -4 >>"
-        content = pdf(CATALOG, PAGES, PAGE, encryption, trailer=b"/Encrypt 4 0 R ")
+        content = handmade_pdf(CATALOG, PAGES, PAGE, encryption, trailer=b"/Encrypt 4 0 R ")
         message = refusal(draft, coord_amazonas, content, code="encrypted_pdf", name="acta.pdf")
         assert "save an unprotected copy" in message
 

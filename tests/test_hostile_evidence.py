@@ -32,7 +32,8 @@ from activities import evidence as evidence_checks
 from activities import pdf_check
 from activities.models import Evidence
 
-from .factories import ActivityFactory
+from .factories import PDF_PAGES as PAGES
+from .factories import ActivityFactory, handmade_pdf
 
 A4 = (595, 842)
 
@@ -173,21 +174,6 @@ GO_TO_ON_OPEN = {name("/S"): name("/GoTo"), name("/D"): ArrayObject([NumberObjec
 # PDFs written by hand, byte for byte: the issue's bypasses, and an action packed in an object stream.
 
 
-def hand_written_pdf(*objects):
-    """A PDF of the given objects (object 1 is the catalogue) with a classic cross-reference table."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
 PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
 SCRIPT = b"<< /Type /Action /S /JavaScript /JS (app.alert\\('hola'\\)) >>"
 
@@ -196,18 +182,18 @@ def pdf_hiding_a_script_behind_stream_in_a_string():
     # "stream" and a newline in a string made the old scanner take everything up to the next
     # "endstream" (here in another string) for stream data, and skip the script object between.
     catalog = b"<< /Type /Catalog /Pages 2 0 R /Lang (stream\n) /OpenAction 4 0 R >>"
-    return hand_written_pdf(catalog, PAGES, PAGE, SCRIPT, b"<< /Note (endstream) >>")
+    return handmade_pdf(catalog, PAGES, PAGE, SCRIPT, b"<< /Note (endstream) >>")
 
 
 def pdf_hiding_a_script_behind_stream_in_a_comment():
     catalog = b"<< /Type /Catalog /Pages 2 0 R % stream\n/OpenAction 4 0 R >>"
-    return hand_written_pdf(catalog, PAGES, PAGE, SCRIPT, b"<< % endstream\n/Note (x) >>")
+    return handmade_pdf(catalog, PAGES, PAGE, SCRIPT, b"<< % endstream\n/Note (x) >>")
 
 
 def pdf_hiding_a_launch_behind_stream():
     catalog = b"<< /Type /Catalog /Pages 2 0 R /Lang (stream\n) /OpenAction 4 0 R >>"
     launch = b"<< /S /Launch /Win << /F (cmd.exe) /P (/c calc) >> >>"
-    return hand_written_pdf(catalog, PAGES, PAGE, launch, b"<< /Note (endstream) >>")
+    return handmade_pdf(catalog, PAGES, PAGE, launch, b"<< /Note (endstream) >>")
 
 
 def pdf_with_an_action_in_an_object_stream():
@@ -425,14 +411,14 @@ class TestTheWorkIsBounded:
     """A PDF that would cost the parser minutes or gigabytes is refused on counts, not parsed to the end."""
 
     def test_a_pdf_with_more_objects_than_the_limit_is_refused(self, api, draft):
-        many = hand_written_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE, *[b"null"] * 20_000)
+        many = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE, *[b"null"] * 20_000)
         response = through_the_api(api, draft, many, "acta.pdf")
         assert response.json()["error"]["code"] == "complex_pdf"
         assert not Evidence.objects.exists()
 
     def test_a_pdf_with_one_vast_array_is_refused(self, api, draft):
         vast = b"<< /Type /Catalog /Pages 2 0 R /Lista [%s] >>" % (b"0 " * 300_000)
-        response = through_the_api(api, draft, hand_written_pdf(vast, PAGES, PAGE), "acta.pdf")
+        response = through_the_api(api, draft, handmade_pdf(vast, PAGES, PAGE), "acta.pdf")
         assert response.json()["error"]["code"] == "complex_pdf"
 
     def test_an_object_stream_that_inflates_past_the_limit_is_refused(self, api, draft):
@@ -440,19 +426,19 @@ class TestTheWorkIsBounded:
         bomb = inflater.compress(b"7 0 ") + inflater.compress(b" " * (pdf_check.MAX_PDF_INFLATED + 1))
         bomb += inflater.flush()
         object_stream = b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
-        content = hand_written_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE, object_stream % (len(bomb), bomb))
+        content = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE, object_stream % (len(bomb), bomb))
         response = through_the_api(api, draft, content, "acta.pdf")
         assert response.json()["error"]["code"] == "complex_pdf"
 
     def test_nesting_thousands_deep_is_refused_as_damaged(self, api, draft):
         deep = b"<< /Type /Catalog /Pages 2 0 R /X %s >>" % (b"[" * 50_000 + b"]" * 50_000)
-        response = through_the_api(api, draft, hand_written_pdf(deep, PAGES, PAGE), "acta.pdf")
+        response = through_the_api(api, draft, handmade_pdf(deep, PAGES, PAGE), "acta.pdf")
         assert response.json()["error"]["code"] in ("damaged_pdf", "complex_pdf")
         assert not Evidence.objects.exists()
 
     def test_an_object_left_out_of_the_table_is_still_read(self, api, draft):
         # A reader that repairs the file finds object 4; the table does not list it.
-        content = hand_written_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE)
+        content = handmade_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE)
         hidden = b"4 0 obj\n" + SCRIPT + b"\nendobj\n"
         marker = content.index(b"xref\n")
         content = content[:marker] + hidden + content[marker:]

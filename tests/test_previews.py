@@ -16,7 +16,7 @@ from PIL import Image, ImageFile
 from activities import previews
 from activities.models import Evidence
 
-from .factories import ActivityFactory, EvidenceFactory
+from .factories import PDF_CATALOG, PDF_PAGES, ActivityFactory, EvidenceFactory, handmade_pdf
 from .test_review_queue import sign_in
 
 GPS_IFD = 0x8825
@@ -233,21 +233,6 @@ class TestAccess:
         assert staff_client.delete(url).status_code == 405
 
 
-def one_page_pdf(page, *more):
-    """A PDF whose third object is the given page; more objects follow it as 4, 5, ..."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, *more]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def stream(dictionary, data):
     return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (dictionary, len(data), data)
 
@@ -277,7 +262,7 @@ class TestPreviewsAreBounded:
         # 8 MB of drawing operators in 40 KB: a zip bomb for the renderer, harmless to a reader.
         operators = zlib.compress(b"1 1 m 2 2 l S\n" * (8 * 1024 * 1024 // 14), 9)
         page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
-        content = one_page_pdf(page, stream(b"/Filter /FlateDecode", operators))
+        content = handmade_pdf(PDF_CATALOG, PDF_PAGES, page, stream(b"/Filter /FlateDecode", operators))
         assert len(content) < 100_000
         assert preview(staff_client, stored(activity, content, Evidence.Kind.PDF)).status_code == 404
         assert renderer_calls == []
@@ -285,7 +270,7 @@ class TestPreviewsAreBounded:
     def test_a_page_with_the_same_drawing_at_a_normal_size_is_drawn(self, staff_client, activity, renderer_calls):
         operators = zlib.compress(b"1 1 m 2 2 l S\n" * 1000)
         page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
-        content = one_page_pdf(page, stream(b"/Filter /FlateDecode", operators))
+        content = handmade_pdf(PDF_CATALOG, PDF_PAGES, page, stream(b"/Filter /FlateDecode", operators))
         assert picture(preview(staff_client, stored(activity, content, Evidence.Kind.PDF))).size == (227, 320)
         assert len(renderer_calls) == 1
 
@@ -293,13 +278,13 @@ class TestPreviewsAreBounded:
         resources = b"/Resources << /XObject << /Im0 5 0 R >> >>"
         page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R %s >>" % resources
         image = stream(b"/Type /XObject /Subtype /Image /Width 9000 /Height 6000 /BitsPerComponent 8", b"\0")
-        content = one_page_pdf(page, stream(b"", b"q 595 0 0 842 0 0 cm /Im0 Do Q"), image)
+        content = handmade_pdf(PDF_CATALOG, PDF_PAGES, page, stream(b"", b"q 595 0 0 842 0 0 cm /Im0 Do Q"), image)
         assert preview(staff_client, stored(activity, content, Evidence.Kind.PDF)).status_code == 404
         assert renderer_calls == []
 
     def test_a_speck_of_a_page_is_drawn_at_a_capped_scale(self, staff_client, activity):
         # A page of 9 x 9 points would otherwise be drawn at 35 pixels a point.
-        speck = one_page_pdf(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 9 9] >>")
+        speck = handmade_pdf(PDF_CATALOG, PDF_PAGES, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 9 9] >>")
         assert picture(preview(staff_client, stored(activity, speck, Evidence.Kind.PDF))).size == (40, 40)
 
     def test_a_stored_photo_over_the_limit_has_no_preview(self, staff_client, activity, monkeypatch):
