@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from programs.reference import load_reference_data
+from tests.browser.axe import AXE_SOURCE, Audit
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -240,3 +241,16 @@ def login():
         return page
 
     return log_in
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE_SOURCE.exists():
+        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci`")
+    return AXE_SOURCE.read_text()
+
+
+@pytest.fixture
+def audit(axe_source):
+    """axe-core on each page given (`audit(page, "what")`); `audit.assert_clean()` lists every violation."""
+    return Audit(axe_source)

@@ -8,17 +8,10 @@ from django.test import Client
 from django.utils import timezone
 
 from programs.models import Indicator, Target
-from tests.browser.test_accessibility import AXE_SOURCE, LANGUAGES, Audit
+from tests.browser.test_accessibility import LANGUAGES
 from tests.factories import ActivityFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def audit():
-    if not AXE_SOURCE.exists():
-        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci`")
-    return Audit(AXE_SOURCE.read_text())
 
 
 @pytest.fixture

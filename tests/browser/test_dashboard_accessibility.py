@@ -11,7 +11,7 @@ import pytest
 from programs.models import Indicator, Objective, Target
 from regions.models import Region
 from reports.models import Report
-from tests.browser.test_accessibility import AXE_SOURCE, LANGUAGES, Audit
+from tests.browser.test_accessibility import LANGUAGES
 from tests.browser.test_staff_layout import BROKEN_WORDS_JS, SCREENS, open_as_staff
 from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
 
@@ -21,18 +21,6 @@ AMAZONAS_BOUNDARY = {
     "type": "Polygon",
     "coordinates": [[[-78.5, -5.5], [-77.5, -5.5], [-77.5, -6.8], [-78.5, -6.8], [-78.5, -5.5]]],
 }
-
-
-@pytest.fixture(scope="module")
-def axe_source():
-    if not AXE_SOURCE.exists():
-        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci`")
-    return AXE_SOURCE.read_text()
-
-
-@pytest.fixture
-def audit(axe_source):
-    return Audit(axe_source)
 
 
 @pytest.fixture

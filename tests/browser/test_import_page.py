@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from activities.models import ImportJob
-from tests.browser.test_accessibility import AXE_SOURCE, LANGUAGES, Audit
+from tests.browser.test_accessibility import LANGUAGES
 from tests.browser.test_staff_layout import BROKEN_WORDS_JS, SCREENS
 from tests.test_import import MISTAKES, many_rows, workbook
 
@@ -26,13 +26,6 @@ LONG_VALUES = {
     "district": "Huancas",
     "women": "veinticuatro",
 }
-
-
-@pytest.fixture
-def audit():
-    if not AXE_SOURCE.exists():
-        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci`")
-    return Audit(AXE_SOURCE.read_text())
 
 
 @pytest.fixture

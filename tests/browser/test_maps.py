@@ -28,7 +28,6 @@ from regions.models import Region
 from tests.factories import ActivityFactory
 
 from ..campaign import public
-from .test_accessibility import AXE_SOURCE, Audit
 from .test_public_site import HOME_BUDGET, page_weight
 
 pytestmark = pytest.mark.browser
@@ -92,11 +91,6 @@ def mapped_site(server):
     cache.clear()
 
 
-@pytest.fixture
-def axe():
-    return Audit(AXE_SOURCE.read_text())
-
-
 def watch_requests(page):
     """Every request the page makes, by URL (data: and blob: are not requests to anyone)."""
     urls = []
@@ -124,7 +118,7 @@ def clashes(page):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_activity_map_draws_the_regions_and_bubbles_that_never_overlap(new_page, mapped_site, axe, lang, width):
+def test_the_activity_map_draws_the_regions_and_bubbles_that_never_overlap(new_page, mapped_site, audit, lang, width):
     page = new_page(viewport={"width": width, "height": 800})
     requests = watch_requests(page)
     page.goto(f"/{lang}/mapa/")
@@ -142,7 +136,7 @@ def test_the_activity_map_draws_the_regions_and_bubbles_that_never_overlap(new_p
     page.locator("#activity-map").scroll_into_view_if_needed()
     if width == 360 and lang == "es":
         page.screenshot(path="/tmp/map-360.png")
-    axe(page, f"/{lang}/mapa/ at {width} px")
+    audit(page, f"/{lang}/mapa/ at {width} px")
     # Into Lima: its bubble opens into bubbles of their own, close together and still apart.
     for _ in range(2):
         biggest = max(page.evaluate(CLASHES)["bubbles"])
@@ -151,14 +145,14 @@ def test_the_activity_map_draws_the_regions_and_bubbles_that_never_overlap(new_p
         seen = clashes(page)
         assert len(seen["bubbles"]) >= 2, seen
     page.screenshot(path=f"/tmp/map-lima-{lang}-{width}.png")
-    axe.assert_clean()
+    audit.assert_clean()
     assert elsewhere(requests, mapped_site) == []
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_public_page_asks_the_portal_alone_and_its_maps_explain_themselves(
-    new_page, mapped_site, axe, lang, width
+    new_page, mapped_site, audit, lang, width
 ):
     page = new_page(viewport={"width": width, "height": 800})
     requests = watch_requests(page)
@@ -172,14 +166,14 @@ def test_every_public_page_asks_the_portal_alone_and_its_maps_explain_themselves
     assert page.locator("svg.regions-map text").count() >= 12
     if width == 360 and lang == "es":
         page.locator(".regions-figure").screenshot(path="/tmp/home-360.png")
-    axe(page, f"/{lang}/ at {width} px")
+    audit(page, f"/{lang}/ at {width} px")
     page.goto(f"/{lang}/regiones/")
     expect(page.locator(OUTLINES)).to_have_count(15)
     page.goto(f"/{lang}/regiones/puno/")
     expect(page.locator("svg.region-map path")).to_have_count(1)
     expect(page.locator(".region-figure .map-legend li")).to_have_count(3)
-    axe(page, f"/{lang}/regiones/puno/ at {width} px")
-    axe.assert_clean()
+    audit(page, f"/{lang}/regiones/puno/ at {width} px")
+    audit.assert_clean()
     assert elsewhere(requests, mapped_site) == []
 
 

@@ -19,7 +19,6 @@ from regions.models import Region
 from tests.factories import ActivityFactory
 
 from ..campaign import public
-from .test_accessibility import AXE_SOURCE, Audit
 from .test_staff_layout import BROKEN_WORDS_JS
 
 pytestmark = pytest.mark.browser
@@ -55,13 +54,6 @@ def public_site(server):
     cache.clear()
 
 
-@pytest.fixture
-def axe():
-    if not AXE_SOURCE.exists():
-        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci`")
-    return Audit(AXE_SOURCE.read_text())
-
-
 def neutral_site(page):
     """Answers the neutral site from here (the test never leaves the machine) and records the visit."""
     visits = []
@@ -75,7 +67,7 @@ def neutral_site(page):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_public_page_opens_with_no_axe_violation(new_page, public_site, axe, lang):
+def test_every_public_page_opens_with_no_axe_violation(new_page, public_site, audit, lang):
     page = new_page()
     for path in PAGES:
         response = page.goto(f"/{lang}/{path}")
@@ -84,8 +76,8 @@ def test_every_public_page_opens_with_no_axe_violation(new_page, public_site, ax
         expect(page.locator("#quick-exit")).to_be_visible()
         if path == "mapa/":
             page.locator("#activity-map .leaflet-interactive").first.wait_for()
-        axe(page, f"/{lang}/{path}")
-    axe.assert_clean()
+        audit(page, f"/{lang}/{path}")
+    audit.assert_clean()
 
 
 @pytest.mark.parametrize("width", [360, 1366])

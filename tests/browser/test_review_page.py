@@ -17,7 +17,6 @@ from PIL import Image
 from activities.models import ActivityTransition, Evidence
 from activities.services import activity_save
 from regions.models import Region
-from tests.browser.test_accessibility import AXE_SOURCE, Audit
 from tests.factories import ActivityFactory, EvidenceFactory, InstitutionFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -110,12 +109,11 @@ def waiting(server):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_queue_and_the_review_page_break_no_word(new_context, server, waiting, size):
+def test_the_queue_and_the_review_page_break_no_word(new_context, server, waiting, audit, size):
     context = new_context(viewport=SIZES[size])
     context.add_cookies([staff_session(server)])
     page = context.new_page()
 
-    audit = Audit(AXE_SOURCE.read_text())
     page.goto("/es/panel/review/?q=Chachapoyas")
     audit(page, f"review queue, {size}")
     assert page.get_by_role("link", name=waiting.title).is_visible()

@@ -6,15 +6,9 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser.conftest import LOGIN_TEXT, PASSWORD
-from tests.browser.test_accessibility import Audit, axe_source  # noqa: F401 (a fixture)
 from tests.factories import app_code
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def audit(axe_source):  # noqa: F811
-    return Audit(axe_source)
 
 
 def password_step(page, username, lang):
