@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py load_campaign
 	$(BIN)/python manage.py seed_demo --activities $(DEMO_ACTIVITIES) --seed 1
 	$(BIN)/python manage.py publish_release
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (SQLite by default; CI sets DATABASE_URL and REDIS_URL)
 test: $(VENV)/.installed-dev

@@ -1,8 +1,5 @@
 """API tokens: a script or a phone app trades a username and password for a token,
-sends it as `Authorization: Token <key>`, and revokes it when done.
-
-Also what every app's API shares and this app, first in the dependency chain, can offer
-them: the order of the authentication classes and the refusal of unknown fields.
+sends it as `Authorization: Bearer <key>` (or `Token <key>`), and revokes it when done.
 """
 
 from django.contrib.auth import authenticate, user_logged_in
@@ -15,23 +12,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from prevent_protect.rest import RefuseUnknownFields
+
 from . import second_factor
-
-
-class RefuseUnknownFields:
-    """A serializer mixin: a write naming a field the resource lacks is refused with that field's
-    name, so a typo ("valeu") is not silently dropped while the client believes it was saved.
-    """
-
-    # The browsable API's forms post Django's CSRF token with the data.
-    ignored = frozenset({"csrfmiddlewaretoken"})
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields) - self.ignored)
-            if unknown:
-                raise serializers.ValidationError({name: [_("This field is not accepted here.")] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class CredentialsRefused(exceptions.APIException):
@@ -82,7 +65,9 @@ class CredentialsSerializer(RefuseUnknownFields, serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True, help_text="Send it as `Authorization: Token <token>`.")
+    token = serializers.CharField(
+        read_only=True, help_text="Send it as `Authorization: Bearer <token>` (or `Authorization: Token <token>`)."
+    )
 
 
 class TokenView(APIView):

@@ -355,11 +355,15 @@ REST_FRAMEWORK = {
     # lockout does (accounts.client_ip); the header is ignored otherwise.
     "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     # Token first: DRF answers a missing or bad credential with the first class's challenge, and
-    # only the token has one, so a revoked token gets 401 rather than 403.
+    # only the token has one, so a revoked token gets 401 rather than 403. It takes `Token <key>`
+    # and `Bearer <key>`, and refuses any other Authorization header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "prevent_protect.rest.TokenOrBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON only: a body declared in three encodings gives generated clients three signatures for
+    # one operation. The evidence upload alone takes multipart (activities.api.activities).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "prevent_protect.rest.PagePagination",
     "PAGE_SIZE": 50,
@@ -397,7 +401,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Generated clients name their classes after components, enums and titles: the names are
+    # fixed here and titles dropped (prevent_protect.schema), so they are the same in any language.
     "ENUM_NAME_OVERRIDES": {"ActivityStatus": "activities.models.ActivityStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "prevent_protect.schema.drop_titles",
+        "prevent_protect.schema.nullable_references",
+    ],
 }
 
 # Logging: everything to stderr, where the process manager collects it. Never stdout: that is

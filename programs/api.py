@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.validators import UniqueTogetherValidator
 
-from accounts.api import RefuseUnknownFields
+from prevent_protect.rest import ANY_ID, RefuseUnknownFields
 from regions import access
 from regions.api import RegionFilter
 
@@ -31,10 +31,12 @@ class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
     """Read by all; a write is refused by who asks (401, 403) before the method is (405)."""
 
     permission_classes = [ContentEditors]
+    lookup_value_regex = ANY_ID
 
 
 class ContentViewSet(viewsets.ModelViewSet):
     permission_classes = [ContentEditors]
+    lookup_value_regex = ANY_ID
 
 
 # Objectives -----------------------------------------------------------------
@@ -163,6 +165,7 @@ class IndicatorViewSet(ContentViewSet):
 
 # Targets --------------------------------------------------------------------
 DUPLICATE_TARGET = _("This indicator already has a target for this region and period.")
+BEFORE_THE_CAMPAIGN = _("The campaign began in 2024: give a year from 2024 on.")
 
 
 class TargetSerializer(RefuseUnknownFields, serializers.ModelSerializer):
@@ -172,7 +175,13 @@ class TargetSerializer(RefuseUnknownFields, serializers.ModelSerializer):
         # The explicit validator (for its message) turns off DRF's reading of the constraint,
         # which would have given quarter its model default: say it here.
         extra_kwargs = {
-            "quarter": {"default": Target.WHOLE_YEAR, "help_text": "0 for the whole year, 1 to 4 for a quarter."}
+            "quarter": {"default": Target.WHOLE_YEAR, "help_text": "0 for the whole year, 1 to 4 for a quarter."},
+            # Target.clean()'s rule (DRF does not call it), as bounds the schema states.
+            "year": {
+                "min_value": 2024,
+                "max_value": 2100,
+                "error_messages": {"min_value": BEFORE_THE_CAMPAIGN, "max_value": BEFORE_THE_CAMPAIGN},
+            },
         }
         validators = [
             UniqueTogetherValidator(
@@ -181,12 +190,6 @@ class TargetSerializer(RefuseUnknownFields, serializers.ModelSerializer):
                 message=DUPLICATE_TARGET,
             )
         ]
-
-    def validate_year(self, year):
-        # Target.clean() holds the rule; DRF does not call it, so the API says it again.
-        if not 2024 <= year <= 2100:
-            raise serializers.ValidationError(_("The campaign began in 2024: give a year from 2024 on."))
-        return year
 
 
 @extend_schema_field({"type": "integer"})

@@ -43,7 +43,9 @@ def as_user(api):
 
 
 class TestRequest:
-    def test_a_coordinator_requests_a_report_of_their_region(self, as_user, coord_amazonas, amazonas):
+    def test_a_coordinator_requests_a_report_of_their_region(self, as_user, coord_amazonas, amazonas, settings):
+        # Links are built on SITE_URL, not on the Host the request came with (behind the proxy, an inner name).
+        settings.SITE_URL = "https://prevenir.example.pe"
         response = as_user(coord_amazonas).post(
             URL, {"kind": "regional_progress", "format": "pdf", "region": "amazonas", "year": 2025}
         )
@@ -51,7 +53,7 @@ class TestRequest:
         report = Report.objects.get()
         body = response.json()
         assert body["id"] == report.pk
-        assert body["url"] == f"http://testserver{detail(report)}"
+        assert body["url"] == f"https://prevenir.example.pe{detail(report)}"
         assert response["Location"] == body["url"]
         assert (body["status"], body["progress"], body["download_url"]) == ("queued", 0, None)
         assert body["region"] == {"id": amazonas.pk, "slug": "amazonas", "name": "Amazonas"}
@@ -250,11 +252,11 @@ class TestDetail:
         body = as_user(coord_amazonas).get(detail(report)).json()
         assert (body["status"], body["progress"], body["download_url"], body["error"]) == ("running", 35, None, "")
 
-    def test_a_done_report_gives_its_download_url_and_rows(self, as_user, coord_amazonas, amazonas):
+    def test_a_done_report_gives_its_download_url_and_rows(self, as_user, coord_amazonas, amazonas, settings):
         report = make_report(amazonas, status=Report.Status.DONE)
         body = as_user(coord_amazonas).get(detail(report)).json()
         assert (body["status"], body["row_count"]) == ("done", 7)
-        assert body["download_url"] == f"http://testserver{download(report)}"
+        assert body["download_url"] == f"{settings.SITE_URL}{download(report)}"
 
     def test_a_failed_report_gives_its_error(self, as_user, staff, amazonas):
         report = make_report(amazonas, status=Report.Status.FAILED, error="Se acabó el tiempo.")
@@ -285,8 +287,10 @@ class TestDownload:
         response = as_user(coord_amazonas).get(download(report), HTTP_ACCEPT="application/pdf")
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
-        assert response["Content-Type"] == "application/pdf"
+        # One type for every format, which generated clients read as bytes; the name says which format.
+        assert response["Content-Type"] == "application/octet-stream"
         assert response["Content-Disposition"].startswith("attachment;")
+        assert response["Content-Disposition"].endswith('.pdf"')
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Cache-Control"] == "private, no-store"
 

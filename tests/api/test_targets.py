@@ -145,9 +145,16 @@ class TestStaffSetTargets:
         assert response.json() == {**new_target(indicator, amazonas), "id": created.pk}
         assert created.value == 450
 
-    def test_a_form_posted_with_its_csrf_token_is_accepted(self, as_staff, indicator, amazonas):
-        data = {**new_target(indicator, amazonas), "csrfmiddlewaretoken": "x" * 32}
-        assert as_staff.post(URL, data, format="multipart").status_code == 201
+    @pytest.mark.parametrize("encoding", ["multipart", "form"])
+    def test_a_form_post_is_refused_the_api_takes_json(self, as_staff, indicator, amazonas, encoding, assert_error):
+        data = new_target(indicator, amazonas)
+        if encoding == "multipart":
+            response = as_staff.post(URL, data, format="multipart")
+        else:
+            body = "&".join(f"{key}={value}" for key, value in data.items())
+            response = as_staff.post(URL, body, content_type="application/x-www-form-urlencoded")
+        assert_error(response, 415, code="unsupported_media_type")
+        assert not Target.objects.filter(region=amazonas, year=2026).exists()
 
     def test_a_target_without_a_quarter_is_for_the_whole_year(self, as_staff, indicator, puno):
         data = new_target(indicator, puno)

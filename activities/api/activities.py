@@ -1,154 +1,81 @@
-"""The signed-in activities API: activities and their review workflow, evidence files, partner
-institutions and support networks, exact and live.
+"""Activities and their review workflow: `/api/v1/activities/`, exact and live for those who sign in.
 
-Every rule lives elsewhere and is only called from here: who may see and do what in
-`regions.access` and `Activity.objects.visible_to`, what a valid activity is in the model
-and `activities.services`, what a valid file is in `activities.evidence`. What anonymous
-callers read (the public release: the list of activities, the maps, the statistics) is
-publication.api's, which mounts the `activities` route with a subclass of ActivityViewSet.
+Each activity has a version, sent as its ETag; a change names the version it is based on
+(If-Match, or `version` in the body) and one based on an older version is refused with 412.
 """
 
 import datetime
 import re
 import uuid
 from collections.abc import Mapping
-from contextlib import contextmanager
+from decimal import Decimal
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import FileResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.filters import SearchFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
-from rest_framework.validators import UniqueTogetherValidator
 
-from accounts.api import RefuseUnknownFields
-from programs.api import ContentEditors
-from regions import access
+from prevent_protect.rest import (
+    ANY_ID,
+    Conflict,
+    Error,
+    PreconditionFailed,
+    PreconditionRequired,
+    Refused,
+    RefuseUnknownFields,
+    WhitelistOrdering,
+    absolute_url,
+)
+from regions import access, geo
 from regions.api import RegionFilter
 
-from . import services
-from .evidence import ClientUuidTaken, evidence_attach, evidence_open, evidence_remove
-from .filters import ActivityFilter
-from .models import PARTICIPANT_FIELDS, STALE_MESSAGE, Activity, Evidence, EvidenceKind, Institution, SupportNetwork
+from .. import services
+from ..filters import ActivityFilter
+from ..models import MAX_COUNT, PARTICIPANT_FIELDS, STALE_MESSAGE, Activity
+from .evidence import LIST_DOC, UPLOAD_DOC, evidence_list, evidence_upload
+from .refusals import require_author, service_errors
 
 COUNT_FIELDS = (*PARTICIPANT_FIELDS, "families")
-# Any id-shaped path segment reaches the view, so `/activities/1.5/` is answered 404 in the API's
-# shape rather than by Django's HTML page for an unmatched URL.
-ANY_ID = r"[^/]+"
-# A map draws one document; past this many points it is unreadable anyway, and the
-# newest are kept (see ActivityMapView).
-MAX_MAP_FEATURES = 5000
-
-
-# Errors ---------------------------------------------------------------------
-
-
-class Refused(exceptions.APIException):
-    """A service's refusal that is about the request as a whole; its code says which rule."""
-
-    status_code = 400
-    default_code = "invalid"
-
-
-class Conflict(exceptions.APIException):
-    status_code = 409
-    default_code = "conflict"
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = 412
-    default_code = "edit_conflict"
-
-
-class PreconditionRequired(exceptions.APIException):
-    status_code = 428
-    default_code = "precondition_required"
-
-
-@contextmanager
-def service_errors():
-    """Answer the services' refusals in the API's shape, keeping their codes."""
-    try:
-        yield
-    except services.EditConflict as exc:
-        raise PreconditionFailed(exc.messages[0]) from exc
-    except ClientUuidTaken as exc:
-        raise Conflict(exc.messages[0]) from exc
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise  # field errors: the shared handler names each field
-        # The shared handler would call any non-field refusal `invalid`; a client needs to
-        # tell a bad transition from a locked activity or a refused file.
-        raise Refused(exc.messages[0], code=getattr(exc, "code", None) or "invalid") from exc
-
-
-# Serializer fields -------------------------------------------------------------
+# The model's version is a PostgreSQL integer.
+MAX_VERSION = 2**31 - 1
 
 
 class CoordinateField(serializers.DecimalField):
-    """Degrees, stored to six decimals (about 10 cm).
+    """Degrees inside Peru (the model's rule, which the schema states as bounds), stored to six
+    decimals (about 10 cm).
 
     Phones report fifteen decimals; refusing them would make every client round first,
-    so extra decimals are rounded here. The range is the model's rule (inside Peru).
+    so extra decimals are rounded here.
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True, **kwargs)
+    def __init__(self, axis, **kwargs):
+        super().__init__(
+            max_digits=9,
+            decimal_places=6,
+            coerce_to_string=False,
+            allow_null=True,
+            min_value=geo.PERU_BOUNDS[f"min_{axis}"],
+            max_value=geo.PERU_BOUNDS[f"max_{axis}"],
+            **kwargs,
+        )
 
     def validate_precision(self, value):
+        # Whole digits only: `1e400` has one digit and 400 whole places, and must be refused here,
+        # before rounding it to six decimals overflows.
         _sign, digits, exponent = value.as_tuple()
-        if len(digits) + min(exponent, 0) > self.max_whole_digits:
+        if len(digits) + exponent > self.max_whole_digits:
             self.fail("max_whole_digits", max_whole_digits=self.max_whole_digits)
         return value
 
-
-# Evidence serializers -------------------------------------------------------------
-
-
-class EvidenceSerializer(serializers.ModelSerializer):
-    download = serializers.SerializerMethodField(help_text="Where to download the file.")
-
-    class Meta:
-        model = Evidence
-        fields = ["id", "activity", "caption", "content_type", "size", "uploaded_at", "client_uuid", "download"]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_download(self, item):
-        return reverse("evidence-download", args=[item.pk], request=self.context.get("request"))
-
-
-class EvidenceUploadSerializer(RefuseUnknownFields, serializers.Serializer):
-    # Empty files and long captions are refused by activities.evidence, with its messages.
-    file = serializers.FileField(allow_empty_file=True, help_text="A JPEG, PNG, WebP or PDF of at most 10 MB.")
-    caption = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    client_uuid = serializers.UUIDField(
-        required=False,
-        help_text="Generated by the client before its first attempt; a retried upload with the same value "
-        "returns the file it stored (200) instead of storing it again, even once the activity is submitted. "
-        "A value already used for another activity's file is answered 409.",
-    )
-
-
-# Activities ---------------------------------------------------------------------
 
 ACTIVITY_FIELDS = [
     "id", "region", "objective", "service", "title", "description", "start_date", "end_date", "modality",
@@ -160,8 +87,8 @@ ACTIVITY_FIELDS = [
 class ActivitySerializer(RefuseUnknownFields, serializers.ModelSerializer):
     """What coordinators and staff read and write."""
 
-    latitude = CoordinateField(required=False)
-    longitude = CoordinateField(required=False)
+    latitude = CoordinateField("lat", required=False)
+    longitude = CoordinateField("lon", required=False)
     participants_total = serializers.IntegerField(read_only=True)
     client_uuid = serializers.UUIDField(
         required=False,
@@ -171,6 +98,7 @@ class ActivitySerializer(RefuseUnknownFields, serializers.ModelSerializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=MAX_VERSION,
         help_text="In answers, the current version (also the ETag). In PUT and PATCH without an If-Match "
         "header, the version the change is based on.",
     )
@@ -187,11 +115,37 @@ class ActivitySerializer(RefuseUnknownFields, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "review_comment", "created_by", "created_at", "updated_at"]
+        # The model's limit (Activity.clean and a check constraint), so that the schema says it.
+        extra_kwargs = {name: {"max_value": MAX_COUNT} for name in COUNT_FIELDS}
+
+    def to_internal_value(self, data):
+        refuse_a_point_outside_peru(data, self.instance)
+        return super().to_internal_value(data)
 
     def validate_client_uuid(self, value):
         if self.instance is not None and value != self.instance.client_uuid:
             raise serializers.ValidationError(_("The client UUID of an activity cannot change."))
         return value
+
+
+def refuse_a_point_outside_peru(data, instance):
+    """The model's message (the point, and the likely slip: a forgotten minus sign) for a point
+    outside Peru, before each coordinate's bounds refuse it with a bare number."""
+    if not isinstance(data, Mapping):
+        return
+    try:
+        point = [
+            Decimal(str(data[name] if name in data else getattr(instance, name, None)))
+            for name in ("latitude", "longitude")
+        ]
+    except (ArithmeticError, ValueError):
+        return  # absent, null or not a number: the fields say which
+    # A value that is not a coordinate at all (1e400, NaN) is the field's to refuse.
+    if all(value.is_finite() and abs(value) < 1000 for value in point):
+        try:
+            geo.validate_point_in_peru(*point)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"latitude": exc.messages}) from None
 
 
 class TransitionSerializer(RefuseUnknownFields, serializers.Serializer):
@@ -230,19 +184,7 @@ class ActivityApiFilter(ActivityFilter):
         super().__init__(data, queryset, request=request, prefix=prefix, user=getattr(request, "user", None))
 
 
-class WhitelistOrdering(OrderingFilter):
-    """An unknown ordering is refused rather than ignored; the id breaks ties, so pages never overlap."""
-
-    def get_ordering(self, request, queryset, view):
-        raw = request.query_params.get(self.ordering_param)
-        if not raw:
-            return self.get_default_ordering(view)
-        terms = [term.strip() for term in raw.split(",") if term.strip()]
-        if not terms or any(term.lstrip("-") not in view.ordering_fields for term in terms):
-            message = _("Order by one or more of: %(fields)s.") % {"fields": ", ".join(view.ordering_fields)}
-            raise serializers.ValidationError({self.ordering_param: [message]})
-        return terms if {"id", "-id"} & set(terms) else [*terms, "-id"]
-
+# Versions ---------------------------------------------------------------------------
 
 ETAG = re.compile(r'^\s*"(\d+)"\s*$')
 
@@ -253,9 +195,9 @@ def checked_if_match(request, activity):
     if header is None:
         return None
     if header.strip() == "*":
-        # "*" would mean "whatever is there": a blind overwrite, which is what If-Match is here to stop.
-        raise PreconditionRequired(precondition_message())
-    # Weak tags (W/"3") never match: If-Match compares strongly (RFC 9110, 13.1.1).
+        # "Whatever version is there" (RFC 9110, 13.1.1): the client chose to overwrite.
+        return activity.version
+    # Weak tags (W/"3") never match: If-Match compares strongly.
     named = {int(match[1]) for part in header.split(",") if (match := ETAG.match(part))}
     if activity.version not in named:
         raise PreconditionFailed(STALE_MESSAGE)
@@ -264,16 +206,6 @@ def checked_if_match(request, activity):
 
 def precondition_message():
     return _("Say which version you are changing: send its ETag in an If-Match header.")
-
-
-def with_etag(response, activity):
-    response["ETag"] = f'"{activity.version}"'
-    return response
-
-
-def require_author(user, region_id):
-    if not access.can_author_in_region(user, region_id):
-        raise exceptions.PermissionDenied(_("Only the coordinators of the activity's region can log or change it."))
 
 
 @transaction.atomic
@@ -297,8 +229,9 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description='The ETag of the version being changed, e.g. `"3"`. A stale one is answered 412. PUT and PATCH '
-    "may send `version` in the body instead; without either the answer is 428.",
+    description='The ETag of the version being changed, e.g. `"3"`, or `*` for whatever version is current. '
+    "A stale one is answered 412. PUT and PATCH may send `version` in the body instead; without either the "
+    "answer is 428.",
 )
 IF_MATCH_OPTIONAL = OpenApiParameter(
     "If-Match",
@@ -306,16 +239,15 @@ IF_MATCH_OPTIONAL = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Optional: the ETag of the version the action is meant for; a stale one is answered 412.",
 )
-# The shared error responses (prevent_protect.schema) leave out what only these endpoints answer;
-# apps do not import prevent_protect, so the Error component is named, not imported.
-ERROR_REF = {"$ref": "#/components/schemas/Error"}
-STALE = OpenApiResponse(ERROR_REF, "If-Match names another version (`edit_conflict`).")
-UNVERSIONED = OpenApiResponse(ERROR_REF, "No If-Match (`precondition_required`).")
+# The shared error responses (prevent_protect.schema) leave out what only these endpoints answer.
+STALE = OpenApiResponse(Error, "If-Match names another version (`edit_conflict`).")
+UNVERSIONED = OpenApiResponse(Error, "No If-Match (`precondition_required`).")
 TRANSITION_DOC = extend_schema(
-    request=TransitionSerializer,
-    responses={200: ActivitySerializer, 412: STALE, 428: OpenApiResponse(ERROR_REF, "If-Match was `*`.")},
-    parameters=[IF_MATCH_OPTIONAL],
+    request=TransitionSerializer, responses={200: ActivitySerializer, 412: STALE}, parameters=[IF_MATCH_OPTIONAL]
 )
+
+
+# The viewset --------------------------------------------------------------------------
 
 
 @extend_schema_view(
@@ -362,7 +294,9 @@ class ActivityViewSet(viewsets.ModelViewSet):
     def answer(self, activity, status_code=200, **headers):
         response = Response(self.get_serializer(activity).data, status=status_code, headers=headers)
         # The version is workflow detail the public answer leaves out.
-        return with_etag(response, activity) if self.request.user.is_authenticated else response
+        if self.request.user.is_authenticated:
+            response["ETag"] = f'"{activity.version}"'
+        return response
 
     def create(self, request, *args, **kwargs):
         user = request.user
@@ -389,8 +323,7 @@ class ActivityViewSet(viewsets.ModelViewSet):
             if existing is None:
                 raise
             return self.answer(existing)
-        location = reverse("activity-detail", args=[activity.pk], request=request)
-        return self.answer(activity, status.HTTP_201_CREATED, Location=location)
+        return self.answer(activity, status.HTTP_201_CREATED, Location=absolute_url("activity-detail", activity.pk))
 
     def earlier_submission(self, data):
         """The activity an earlier attempt with this client_uuid created, if any."""
@@ -490,21 +423,14 @@ class ActivityViewSet(viewsets.ModelViewSet):
         """Reopen an approved activity for changes, with a comment (ministry staff)."""
         return self.transition(request, "reopen")
 
-    @extend_schema(methods=["GET"], responses=EvidenceSerializer(many=True), description="The activity's files.")
-    @extend_schema(
-        methods=["POST"],
-        request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={
-            201: EvidenceSerializer,
-            200: OpenApiResponse(EvidenceSerializer, "The file an earlier attempt with this `client_uuid` stored."),
-        },
-        description="Attach a photo or PDF to an open activity of the caller's region.",
-    )
+    @LIST_DOC
+    @UPLOAD_DOC
     @action(
         detail=True,
         methods=["get", "post"],
         permission_classes=[IsAuthenticated],
-        parser_classes=[MultiPartParser, FormParser],
+        # Multipart only: the one place a file is sent; everything else is JSON.
+        parser_classes=[MultiPartParser],
         filter_backends=[],
         pagination_class=None,
     )
@@ -512,136 +438,5 @@ class ActivityViewSet(viewsets.ModelViewSet):
         """The activity's evidence files (GET), or attach one (POST, multipart: `file`, `caption`, `client_uuid`)."""
         activity = self.get_object()
         if request.method == "GET":
-            files = activity.evidence.all()
-            return Response(EvidenceSerializer(files, many=True, context=self.get_serializer_context()).data)
-        upload = EvidenceUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        with service_errors():
-            item, created = evidence_attach(
-                activity=activity,
-                uploaded_file=upload.validated_data["file"],
-                caption=upload.validated_data.get("caption", ""),
-                by=request.user,
-                client_uuid=upload.validated_data.get("client_uuid"),
-            )
-        answer = EvidenceSerializer(item, context=self.get_serializer_context()).data
-        return Response(answer, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-# Evidence files ------------------------------------------------------------------
-
-
-class IgnoreAccept(BaseContentNegotiation):
-    """Files are files whatever the client accepts; refusals are still JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class EvidenceViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Evidence is private: it exists only for those who may see its activity (others get 404)."""
-
-    serializer_class = EvidenceSerializer
-    lookup_value_regex = ANY_ID
-    permission_classes = [IsAuthenticated]
-    filter_backends = []
-
-    def get_queryset(self):
-        visible = Activity.objects.visible_to(self.request.user)
-        return Evidence.objects.filter(activity__in=visible).select_related("activity")
-
-    def perform_destroy(self, instance):
-        with service_errors():
-            evidence_remove(evidence=instance, by=self.request.user)
-
-    @extend_schema(
-        responses={(200, kind): OpenApiTypes.BINARY for kind in EvidenceKind.values},
-        description="The file itself, as an attachment.",
-    )
-    @action(detail=True, methods=["get"], content_negotiation_class=IgnoreAccept)
-    def download(self, request, pk=None):
-        item = self.get_object()
-        handle = evidence_open(evidence=item, by=request.user)
-        extension = item.file.name.rsplit(".", 1)[-1]
-        response = FileResponse(handle, as_attachment=True, filename=f"evidencia-{item.pk}.{extension}")
-        response["Content-Type"] = item.content_type
-        # The type was read from the bytes on upload; the browser must not guess another.
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-
-# Partners -----------------------------------------------------------------------
-
-
-def unique_in_region(model):
-    # Lazy: the validator is built once, at import, and must speak each request's language.
-    message = gettext_lazy("This region already has a partner with this name.")
-    return UniqueTogetherValidator(queryset=model.objects.all(), fields=["region", "name"], message=message)
-
-
-class InstitutionSerializer(RefuseUnknownFields, serializers.ModelSerializer):
-    class Meta:
-        model = Institution
-        fields = ["id", "name", "sector", "region", "actuemos_ya_since"]
-        validators = [unique_in_region(Institution)]
-
-
-class SupportNetworkSerializer(RefuseUnknownFields, serializers.ModelSerializer):
-    class Meta:
-        model = SupportNetwork
-        fields = ["id", "name", "region", "formed_on", "leaders"]
-        validators = [unique_in_region(SupportNetwork)]
-
-
-class PartnerViewSet(viewsets.ModelViewSet):
-    lookup_value_regex = ANY_ID
-    permission_classes = [ContentEditors]
-    filter_backends = [DjangoFilterBackend, SearchFilter, WhitelistOrdering]
-    search_fields = ["name"]
-    ordering_fields = ["name", "id"]
-
-    def perform_destroy(self, instance):
-        # Approved activities name their partners; deleting one would rewrite published figures.
-        if instance.activities.exists():
-            raise Refused(_("This partner is named in activities and cannot be deleted."), "in_use")
-        instance.delete()
-
-
-class InstitutionFilter(django_filters.FilterSet):
-    region = RegionFilter()
-
-    class Meta:
-        model = Institution
-        fields = ["region", "sector"]
-
-
-class SupportNetworkFilter(django_filters.FilterSet):
-    region = RegionFilter()
-
-    class Meta:
-        model = SupportNetwork
-        fields = ["region"]
-
-
-class InstitutionViewSet(PartnerViewSet):
-    queryset = Institution.objects.all()
-    serializer_class = InstitutionSerializer
-    filterset_class = InstitutionFilter
-
-
-class SupportNetworkViewSet(PartnerViewSet):
-    queryset = SupportNetwork.objects.all()
-    serializer_class = SupportNetworkSerializer
-    filterset_class = SupportNetworkFilter
-
-
-def register(router):
-    # The activities route is publication.api's: the same viewset, answering anonymous callers from the
-    # public release. This module does not know about releases (apps depend downwards only).
-    router.register("evidence", EvidenceViewSet, basename="evidence")
-    router.register("institutions", InstitutionViewSet, basename="institution")
-    router.register("support-networks", SupportNetworkViewSet, basename="support-network")
+            return evidence_list(activity)
+        return evidence_upload(request, activity)
