@@ -26,7 +26,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, reset_queries, transaction
 from django.utils import timezone
 
-from campaign.models import EmergencyCentre
 from programs.models import Indicator, Objective, Target
 from programs.reference import load_reference_data
 from regions import geo
@@ -136,7 +135,6 @@ def _demo_seed(*, activities, seed, reset, report):
     staff_id, coordinator_ids = demo_users_ensure(regions, report=report)
     demo_partners_ensure(regions, report=report)
     demo_targets_ensure(regions, report=report)
-    demo_emergency_centres_ensure(regions, report=report)
     if reset:
         report(f"Deleted {activities_reset():,} activities with their status changes, evidence rows and history.")
     existing = Activity.objects.count()
@@ -203,7 +201,7 @@ def demo_partners_ensure(regions, *, report=report_nothing):
                     leaders=rng.randint(8, 30),
                 )
             )
-    made = _insert_missing(Institution, institutions), _insert_missing(SupportNetwork, networks)
+    made = insert_missing(Institution, institutions), insert_missing(SupportNetwork, networks)
     report(f"Partners: created {made[0]} institutions and {made[1]} support networks.")
 
 
@@ -227,34 +225,10 @@ def demo_targets_ensure(regions, *, report=report_nothing):
         for region in regions
         for year in TARGET_YEARS
     ]
-    report(f"Targets: created {_insert_missing(Target, targets)}.")
+    report(f"Targets: created {insert_missing(Target, targets)}.")
 
 
-# (region slug, in a police station): a few made-up CEMs so that the public page "Find the nearest CEM"
-# shows something. Named and addressed as demo values, with no phone, so that none passes for a real one.
-DEMO_CENTRES = [("amazonas", False), ("amazonas", True), ("puno", False), ("lima-metropolitana", True)]
-
-
-def demo_emergency_centres_ensure(regions, *, report=report_nothing):
-    """A few demo Centros Emergencia Mujer y Familia; a real portal's directory is typed by staff."""
-    by_slug = {region.slug: region for region in regions}
-    centres = [
-        EmergencyCentre(
-            region=by_slug[slug],
-            name=f"CEM {by_slug[slug].capital}{' en comisaría' if police else ''} (dato de demostración)",
-            address="Dirección de demostración",
-            district=by_slug[slug].capital,
-            opening_hours="24 horas" if police else "Lunes a viernes, 8:00–16:15",
-            in_police_station=police,
-            order=number,
-        )
-        for number, (slug, police) in enumerate(DEMO_CENTRES)
-        if slug in by_slug
-    ]
-    report(f"Emergency centres (demo values): created {_insert_missing(EmergencyCentre, centres)}.")
-
-
-def _insert_missing(model, rows):
+def insert_missing(model, rows):
     """Insert the rows whose unique key is free; a row that exists is never changed."""
     before = model.objects.count()
     model.objects.bulk_create(rows, ignore_conflicts=True)

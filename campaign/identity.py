@@ -41,6 +41,7 @@ def privacy_notice(request):
         "campaign/privacy.html",
         _("Privacy"),
         _(
-            "What this site keeps about its visitors (nothing that identifies them) and about the campaign's activities."
+            "What this site keeps about its visitors (nothing that identifies them) "
+            "and about the campaign's activities."
         ),
     )

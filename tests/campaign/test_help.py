@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from activities.demo import demo_emergency_centres_ensure
+from campaign.demo import demo_emergency_centres_ensure
 from campaign.models import EmergencyCentre
-from regions.models import Region
 
 from .public import LANGUAGES, PAGES
 
@@ -273,9 +272,8 @@ def test_a_coordinator_cannot_reach_the_admin_change_page(client, coord_amazonas
 
 
 def test_the_demo_centres_say_they_are_demo_values_and_are_made_once(db):
-    regions = list(Region.objects.in_campaign())
-    demo_emergency_centres_ensure(regions)
-    demo_emergency_centres_ensure(regions)
+    demo_emergency_centres_ensure()
+    demo_emergency_centres_ensure()
     made = list(EmergencyCentre.objects.all())
     assert len(made) == 4
     for centre in made:

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from activities.demo import demo_seed
+from campaign.demo import demo_emergency_centres_ensure
 
 
 class Command(BaseCommand):
     help = (
-        "Fill a development portal with demo users, partners, targets and made-up activities. "
+        "Fill a development portal with demo users, partners, targets, made-up activities and CEMs. "
         "Deterministic for a seed; adds no activities when some exist, unless --reset."
     )
 
@@ -26,3 +27,5 @@ class Command(BaseCommand):
         if activities < 0:
             raise CommandError("--activities cannot be negative.")
         demo_seed(activities=activities, seed=seed, reset=reset, report=self.stdout.write)
+        # Here rather than in activities.demo: the directory of CEMs belongs to the public site.
+        demo_emergency_centres_ensure(report=self.stdout.write)
