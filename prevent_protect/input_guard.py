@@ -9,7 +9,8 @@ form and API endpoint, those written later included.
 
 What is read: the path, the raw query string (percent-decoded, as bytes), an urlencoded body,
 the text fields of a multipart form on the site's pages, and the strings of a JSON body. Files
-are binary and are not read; Django already drops control characters from their names.
+are binary and are not read; Django already drops control characters from their names. A cookie
+with a NUL is dropped, not refused (see _drop_unreadable_cookies).
 """
 
 import json
@@ -32,7 +33,17 @@ class InputGuardMiddleware:
     def __call__(self, request):
         if not _readable_request(request):
             return _refused(request)
+        _drop_unreadable_cookies(request)
         return self.get_response(request)
+
+
+def _drop_unreadable_cookies(request):
+    """A cookie holding a NUL (sent raw, or as the octal escape a quoted cookie may carry) was not
+    set by the portal: it is dropped rather than refused, so that a browser holding one is not shut
+    out. The session lookup would have sent it to PostgreSQL (a 500); the visitor is signed out."""
+    cookies = request.COOKIES
+    if any(NUL in name or NUL in value for name, value in cookies.items()):
+        request.COOKIES = {name: value for name, value in cookies.items() if NUL not in name and NUL not in value}
 
 
 def _readable_request(request):

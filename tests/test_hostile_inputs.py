@@ -179,6 +179,23 @@ class TestJsonBodies:
         assert Activity.objects.get().title == "Taller \\u0000"
 
 
+class TestCookies:
+    """A session cookie with a NUL went to PostgreSQL in the session lookup: a 500 on every page."""
+
+    # Long enough to pass the session store's length check and reach its query.
+    @pytest.mark.parametrize("value", ["abcdefghij\x00klmnopqrst", '"abcdefghij\\000klmnopqrst"'])
+    def test_a_cookie_with_a_nul_is_dropped_and_the_visitor_is_anonymous(self, client, released, value):
+        client.cookies["sessionid"] = value
+        assert client.get("/es/").status_code == 200
+        assert APIClient().get("/api/v1/activities/", HTTP_COOKIE=f"sessionid={value}").status_code == 200
+
+    def test_a_signed_in_coordinator_keeps_her_session_beside_a_bad_cookie(self, amazonas_client):
+        amazonas_client.cookies["tracker"] = "x\x00y"
+        response = amazonas_client.get(url("activities:panel"))
+        assert response.status_code == 200
+        assert response.wsgi_request.user.username == "coord-amazonas"
+
+
 # Dates ------------------------------------------------------------------------------------------
 
 
