@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -155,7 +155,8 @@ def import_template(request):
     else:
         return redirect("activities:import")
     response = HttpResponse(build_template(region), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="activities-{region.slug}.xlsx"'
+    name = pgettext("file name", "activities")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{region.slug}.xlsx"'
     return response
 
 

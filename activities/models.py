@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from simple_history.models import HistoricalRecords
 
 from programs.models import Objective, Service
@@ -537,6 +538,12 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.caption or self.file.name.rsplit("/", 1)[-1]
+
+    def download_name(self):
+        """The file's name when downloaded: what it is, in the reader's language, and its number;
+        never the name it was uploaded with, which may carry a person's name."""
+        what = pgettext("file name", "evidence")
+        return f"{what}-{self.pk}.{self.file.name.rsplit('.', 1)[-1]}"
 
 
 def import_path(instance, filename):

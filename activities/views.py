@@ -492,9 +492,7 @@ def evidence_upload(request, pk):
 def evidence_download(request, pk):
     evidence = get_object_or_404(Evidence.objects.select_related("activity"), pk=pk)
     handle = evidence_service.evidence_open(evidence=evidence, by=request.user)
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"evidencia-{evidence.pk}.{evidence.file.name.rsplit('.', 1)[-1]}"
-    )
+    response = FileResponse(handle, as_attachment=True, filename=evidence.download_name())
     response["Content-Type"] = evidence.content_type
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

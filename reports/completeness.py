@@ -392,4 +392,5 @@ def write_xlsx(table):
 
 def export_filename(table, extension):
     first, last = table.months[0], table.months[-1]
-    return f"{pgettext('file name', 'completeness')}-{first:%Y-%m}-{last:%Y-%m}.{extension}"
+    what = pgettext("file name", "completeness")
+    return f"{what}-{first:%Y-%m}-{last:%Y-%m}.{extension}"

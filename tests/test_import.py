@@ -124,12 +124,16 @@ def confirm(client, response):
 
 
 class TestTemplate:
+    def test_the_file_is_named_in_the_readers_language(self, amazonas_client, amazonas):
+        response = amazonas_client.get("/en/panel/import/template.xlsx", {"region": amazonas.pk})
+        assert 'filename="activities-amazonas.xlsx"' in response["Content-Disposition"]
+
     def test_a_coordinator_downloads_their_regions_template_with_dropdowns(self, amazonas_client, amazonas, partner):
         InstitutionFactory(region=amazonas.__class__.objects.get(slug="puno"), name="Municipalidad de Juliaca")
         response = amazonas_client.get(reverse("activities:import_template"), {"region": amazonas.pk})
         assert response.status_code == 200
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-        assert 'filename="activities-amazonas.xlsx"' in response["Content-Disposition"]
+        assert 'filename="actividades-amazonas.xlsx"' in response["Content-Disposition"]
         book = openpyxl.load_workbook(io.BytesIO(response.content))
         data, lists = book.worksheets
         assert lists.sheet_state == "hidden"

@@ -391,6 +391,10 @@ class TestEvidenceThroughThePanel:
         with evidence.file.open("rb") as stored:
             assert b"".join(response.streaming_content) == stored.read()
 
+    def test_the_file_is_named_in_the_readers_language_not_as_it_was_uploaded(self, coordinator_client, evidence):
+        english = coordinator_client.get(f"/en/panel/evidence/{evidence.pk}/")
+        assert english["Content-Disposition"] == f'attachment; filename="evidence-{evidence.pk}.jpg"'
+
     def test_staff_may_download(self, staff_client, evidence):
         response = self.download(staff_client, evidence)
         assert response.status_code == 200

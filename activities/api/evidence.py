@@ -100,8 +100,7 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, views
     def download(self, request, pk=None):
         item = self.get_object()
         handle = evidence_open(evidence=item, by=request.user)
-        extension = item.file.name.rsplit(".", 1)[-1]
-        response = FileResponse(handle, as_attachment=True, filename=f"evidencia-{item.pk}.{extension}")
+        response = FileResponse(handle, as_attachment=True, filename=item.download_name())
         response["Content-Type"] = "application/octet-stream"
         # A browser must save the file, never guess a type and open it.
         response["X-Content-Type-Options"] = "nosniff"

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -287,10 +287,12 @@ def test_only_get(client, staff):
 
 def test_csv_export_holds_the_same_table(client, staff, march, amazonas):
     client.force_login(staff)
-    response = client.get(reverse("dashboard:completeness_csv"), {"from": "2025-03", "to": "2025-03"})
+    with translation.override("en"):  # the file speaks the language of its address
+        url = reverse("dashboard:completeness_csv")
+    response = client.get(url, {"from": "2025-03", "to": "2025-03"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="completitud-2025-03-2025-03.csv"' in response["Content-Disposition"]
+    assert 'filename="completeness-2025-03-2025-03.csv"' in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0][:4] == ["Region", "Month", "Expected", "Logged"]

@@ -288,7 +288,7 @@ class TestDownload:
     def test_a_done_report_downloads_as_a_private_attachment(self, client, coord_amazonas, amazonas):
         report = make_report(amazonas, status=Report.Status.DONE)
         client.force_login(coord_amazonas)
-        response = client.get(reverse("reports:download", args=[report.pk]))
+        response = client.get(f"/es/panel/reports/{report.pk}/download/")
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
         assert response["Content-Type"] == "application/pdf"
