@@ -4,6 +4,7 @@ reviewer, an administrator, and the anonymous visitor."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from pytest_django.plugin import blocking_manager_key
 
 from programs.reference import load_reference_data
 from regions.models import Region
@@ -28,16 +29,19 @@ def _test_settings(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_survives_flushes(request, django_db_blocker):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     # A transactional test (live server, Celery worker) ends by emptying every table, the
     # reference data loaded once per session included; load it again for the tests after it.
-    yield
-    marker = request.node.get_closest_marker("django_db")
-    flushed = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
-    if flushed:
-        with django_db_blocker.unblock():
+    # Here, after every fixture is torn down: the flush belongs to pytest-django's own fixture,
+    # which a fixture of ours, set up later, would tear down before.
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if "transactional_db" in fixtures or "live_server" in fixtures or (marker and marker.kwargs.get("transaction")):
+        with item.config.stash[blocking_manager_key].unblock():
             load_reference_data()
+    return result
 
 
 @pytest.fixture(autouse=True)
