@@ -13,7 +13,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import HTTP_HEADER_ENCODING, exceptions, pagination, serializers
-from rest_framework import views as drf_views  # the module: DRF loads this one while it is half-loaded
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
@@ -107,7 +106,12 @@ def _flatten(detail, prefix=""):
 
 
 def error_handler(exc, context):
-    response = drf_views.exception_handler(_as_drf(exc), context)
+    # Imported here: rest_framework.views reads DEFAULT_AUTHENTICATION_CLASSES while it loads,
+    # which names this module; at the top it would fail whenever this module is loaded first
+    # (a Celery worker's system checks reach DEFAULT_PAGINATION_CLASS before any view).
+    from rest_framework import views
+
+    response = views.exception_handler(_as_drf(exc), context)
     if response is None:
         return None
     exc = _as_drf(exc)

@@ -34,8 +34,11 @@ def pytest_runtest_teardown(item, nextitem):
     # A transactional test (live server, Celery worker) ends by emptying every table, the
     # reference data loaded once per session included; load it again for the tests after it.
     # Here, after every fixture is torn down: the flush belongs to pytest-django's own fixture,
-    # which a fixture of ours, set up later, would tear down before.
+    # which a fixture of ours, set up later, would tear down before. After the last test the
+    # test database is already gone, and no test needs the data.
     result = yield
+    if nextitem is None:
+        return result
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())
     if "transactional_db" in fixtures or "live_server" in fixtures or (marker and marker.kwargs.get("transaction")):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -54,3 +56,28 @@ def test_https_hardening_is_on_when_debug_is_off():
     assert result.stdout.splitlines()[-1].split() == ["True", "True", "31536000"], result.stderr
     result = manage("shell", "-c", probe, **PRODUCTION, DJANGO_HTTPS="0")
     assert result.stdout.splitlines()[-1].split() == ["False", "False", "0"], result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["DEFAULT_PAGINATION_CLASS", "DEFAULT_AUTHENTICATION_CLASSES", "DEFAULT_SCHEMA_CLASS", "EXCEPTION_HANDLER"],
+)
+def test_each_api_setting_loads_first_in_a_fresh_process(name):
+    # A Celery worker's system checks reach DRF's settings in an order of their own: whichever
+    # of our classes is loaded first must not need DRF's views half-loaded (a circular import
+    # stopped the worker from starting).
+    code = (
+        "import django; django.setup(); from rest_framework.settings import api_settings; "
+        f"print(getattr(api_settings, {name!r}))"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "prevent_protect.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "prevent_protect." in result.stdout or "error_handler" in result.stdout
