@@ -6,7 +6,9 @@
 #
 # Usage: bench/http.sh [ACTIVITIES]   (default 1000000; DURATION=10 s per measurement,
 # CONNECTIONS=32, ROUNDS=2 tables: this machine's speed drifts by a third from minute to minute,
-# so compare each figure with the bare endpoint's beside it, and the rounds with each other). Needs wrk (Debian package) and a PostgreSQL role that may create databases.
+# so compare each figure with the bare endpoint's beside it, and the rounds with each other;
+# ONLY=REGEX keeps the endpoints whose name matches, e.g. ONLY=cached for the public pages).
+# Needs wrk (Debian package) and a PostgreSQL role that may create databases.
 # The seeded database is kept for the next run (bench/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,11 @@ endpoints=(
     "API activities GeoJSON (5,000 points)|/api/v1/activities/geojson/"
     "API activity list, staff (not cached)|/api/v1/activities/?page_size=50|Authorization: Token $token"
 )
+if [ -n "${ONLY:-}" ]; then
+    chosen=()
+    for entry in "${endpoints[@]}"; do [[ ! "${entry%%|*}" =~ $ONLY ]] || chosen+=("$entry"); done
+    endpoints=("${chosen[@]}")
+fi
 path() { local rest="${1#*|}"; echo "${rest%%|*}"; }
 header() { local rest="${1#*|}"; [ "$rest" = "${rest#*|}" ] || echo "${rest#*|}"; }
 # Every endpoint is loaded for 2 s before timing, so that a cached page is measured from the cache

@@ -10,6 +10,10 @@ anonymous callers (public_answer), after authentication and throttling have run.
 
 With Redis (REDIS_URL) every process shares the cache and the version. Without it each process
 keeps its own, and a page may lag in the other processes for at most PAGE_TIMEOUT.
+
+In front of Redis, each process keeps the copies it served in memory (publication.page_copy),
+checked against the version it reads at most once a second: a page served again costs no round
+trip at all.
 """
 
 import gzip
@@ -23,7 +27,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import quote_etag
 from django.utils.translation import get_language
+
+from . import page_copy
 
 VERSION_KEY = "campaign:public-version"
 PAGE_TIMEOUT = 600
@@ -51,9 +58,12 @@ def data_version():
 
 def bump_version():
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:  # evicted: any fresh number will do
-        cache.set(VERSION_KEY, time.time_ns(), None)
+        version = time.time_ns()
+        cache.set(VERSION_KEY, version, None)
+    # This process serves the change from its next request; the others within page_copy.RECHECK.
+    page_copy.learn_version(version)
 
 
 def bump_after_commit(**kwargs):
@@ -83,36 +93,63 @@ def _cacheable(request):
 
 
 def _kept(kind, where, request):
-    """(key, version, the kept HttpResponse or None) for a page or answer, in one round trip.
+    """(key, version, the kept HttpResponse or None) for a page or answer.
 
-    A kept copy carries the version it was made under and counts only while that is current, so
-    the version and the copy are read together with one MGET (a hit is most of a cached page's
-    cost), and a bump leaves old copies to be overwritten rather than piling up.
+    This process's own copy first, with no round trip while the version it knows is recent;
+    else the shared copy in Redis. A kept copy carries the version it was made under and counts
+    only while that is current, so the version and the shared copy are read together with one
+    MGET, and a bump leaves old copies to be overwritten rather than piling up.
     """
-    key = f"campaign:{kind}:{LAYOUT}:{get_language()}:{hashlib.sha256(where.encode()).hexdigest()}"
-    found = cache.get_many([VERSION_KEY, key])
+    key = (kind, get_language() or "", where)
+    own = page_copy.copies.get(key, page_copy.known_version(data_version))
+    if own is not None:
+        return key, own.version, _served(own, request)
+    shared_key = _shared_key(key)
+    found = cache.get_many([VERSION_KEY, shared_key])
     version = found.get(VERSION_KEY)
     if version is None:
-        return key, data_version(), None
-    stored = found.get(key)
+        version = data_version()
+        page_copy.learn_version(version)
+        return key, version, None
+    page_copy.learn_version(version)
+    stored = found.get(shared_key)
     if stored is None or stored[0] != version:
         return key, version, None
-    _, content, content_type, gzipped = stored
-    if not gzipped:
-        response = HttpResponse(content, content_type=content_type)
-    elif ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-        response = HttpResponse(content, content_type=content_type)
+    own = _copy(kind, version, *stored[1:])
+    page_copy.copies.put(key, own)
+    return key, version, _served(own, request)
+
+
+def _shared_key(key):
+    kind, language, where = key
+    return f"campaign:{kind}:{LAYOUT}:{language}:{hashlib.sha256(where.encode()).hexdigest()}"
+
+
+def _copy(kind, version, content, content_type, gzipped):
+    # An API answer's ETag (prevent_protect.api), computed once here rather than by
+    # ConditionalGetMiddleware on every request: the hash of the bytes sent.
+    etag = quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest()) if kind == "api" else ""
+    return page_copy.Copy(version, content, content_type, gzipped, etag)
+
+
+def _served(copy, request):
+    if copy.gzipped and not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        # The rare client that does not take gzip: unpacked, and its ETag left to be computed.
+        return _varies(HttpResponse(gzip.decompress(copy.content), content_type=copy.content_type))
+    response = HttpResponse(copy.content, content_type=copy.content_type)
+    if copy.gzipped:
         response["Content-Encoding"] = "gzip"
-    else:
-        response = HttpResponse(gzip.decompress(content), content_type=content_type)
-    return key, version, _varies(response)
+    if copy.etag:
+        response["ETag"] = copy.etag
+    return _varies(response)
 
 
 def _keep(key, version, response):
     content, gzipped = response.content, len(response.content) >= GZIP_FROM
     if gzipped:
         content = gzip.compress(content, mtime=0)
-    cache.set(key, (version, content, response["Content-Type"], gzipped), PAGE_TIMEOUT)
+    cache.set(_shared_key(key), (version, content, response["Content-Type"], gzipped), PAGE_TIMEOUT)
+    page_copy.copies.put(key, _copy(key[0], version, content, response["Content-Type"], gzipped))
     return _varies(response)
 
 
