@@ -18,6 +18,7 @@ trip at all.
 
 import gzip
 import hashlib
+import random
 import re
 import time
 from functools import wraps
@@ -34,6 +35,14 @@ from . import page_copy
 
 VERSION_KEY = "campaign:public-version"
 PAGE_TIMEOUT = 600
+# A kept copy is made again by one request some minutes before it would expire, while every other
+# request, in every process, is still served the copy, which is current (its version is). Copies
+# made together (after a bump, a restart) get their remaking spread over REMAKE_WITHIN, so they are
+# not remade together either. Without this, copies made together expired together, and under load
+# every worker thread computed the same pages at once (about a second each at a million
+# activities): no request was answered for two seconds (the load drill's stall,
+# docs/PERFORMANCE.md). A page nobody asks for in its last minute still expires.
+REMAKE_WITHIN = (PAGE_TIMEOUT * 0.5, PAGE_TIMEOUT * 0.9)
 # A URL longer than this is not a page anyone links to; it is not worth a cache entry.
 MAX_CACHED_PATH = 300
 # Copies larger than this are kept gzipped, and sent so to the clients that accept it (every
@@ -44,7 +53,7 @@ GZIP_FROM = 1024
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Part of every kept copy's key: changed with the shape of a copy, so that during an upgrade the
 # new code never reads what the old code kept, nor the old code what the new one keeps.
-LAYOUT = 3
+LAYOUT = 4
 
 
 def data_version():
@@ -102,7 +111,7 @@ def _kept(kind, where, request):
     """
     key = (kind, get_language() or "", where)
     own = page_copy.copies.get(key, page_copy.known_version(data_version))
-    if own is not None:
+    if own is not None and time.time() < own.remake_at:
         return key, own.version, _served(own, request)
     shared_key = _shared_key(key)
     found = cache.get_many([VERSION_KEY, shared_key])
@@ -115,6 +124,8 @@ def _kept(kind, where, request):
     stored = found.get(shared_key)
     if stored is None or stored[0] != version:
         return key, version, None
+    if time.time() >= stored[-1] and cache.add(f"{shared_key}:remaking", 1, PAGE_TIMEOUT // 10):
+        return key, version, None  # this request makes the copy again; the others get this one
     own = _copy(kind, version, *stored[1:])
     page_copy.copies.put(key, own)
     return key, version, _served(own, request)
@@ -125,11 +136,11 @@ def _shared_key(key):
     return f"campaign:{kind}:{LAYOUT}:{language}:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
-def _copy(kind, version, content, content_type, gzipped):
+def _copy(kind, version, content, content_type, gzipped, remake_at):
     # An API answer's ETag (prevent_protect.api), computed once here rather than by
     # ConditionalGetMiddleware on every request: the hash of the bytes sent.
     etag = quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest()) if kind == "api" else ""
-    return page_copy.Copy(version, content, content_type, gzipped, etag)
+    return page_copy.Copy(version, content, content_type, gzipped, etag, remake_at)
 
 
 def _served(copy, request):
@@ -148,8 +159,9 @@ def _keep(key, version, response):
     content, gzipped = response.content, len(response.content) >= GZIP_FROM
     if gzipped:
         content = gzip.compress(content, mtime=0)
-    cache.set(_shared_key(key), (version, content, response["Content-Type"], gzipped), PAGE_TIMEOUT)
-    page_copy.copies.put(key, _copy(key[0], version, content, response["Content-Type"], gzipped))
+    kept = (version, content, response["Content-Type"], gzipped, time.time() + random.uniform(*REMAKE_WITHIN))
+    cache.set(_shared_key(key), kept, PAGE_TIMEOUT)
+    page_copy.copies.put(key, _copy(key[0], *kept))
     return _varies(response)
 
 

@@ -39,6 +39,7 @@ class Copy(NamedTuple):
     content_type: str
     gzipped: bool
     etag: str
+    remake_at: float  # time.time() from which one request makes it again (publication.cache)
 
 
 class Copies:

@@ -244,7 +244,7 @@ def test_a_change_of_settings_forgets_every_copy(client, amazonas, settings):
 
 
 def copy_of(size, version=1):
-    return Copy(version, b"x" * size, "text/html", False, "")
+    return Copy(version, b"x" * size, "text/html", False, "", remake_at=float("inf"))
 
 
 # 800 bytes and their key and bookkeeping: 8 fit under 10,000, and each is under an eighth of it.
