@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_ACTIVITIES ?= 3000
 export DJANGO_SETTINGS_MODULE := prevent_protect.settings
 
-.PHONY: run test worker beat lint format messages clean backup restore bench drills
+.PHONY: run test worker beat lint format messages clean backup restore bench drills cluster-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: $(VENV)/.installed
 ## drills: the fault drills: 64 connections for 60 s, a worker killed mid-export, Redis and PostgreSQL restarts
 drills: $(VENV)/.installed
 	bench/drills.sh
+
+## cluster-drill: the portal as separate nodes in network namespaces (root, minutes): SCENARIO=web-kill|pg-cut|deploy|worker-kill (default all), RUNS=1
+cluster-drill: $(VENV)/.installed-dev
+	$(BIN)/python bin/cluster-drill $(SCENARIO) --runs $(or $(RUNS),1)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
