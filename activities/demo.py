@@ -548,6 +548,16 @@ def activities_reset():
     return count
 
 
+def demo_statistics_refresh():
+    """ANALYZE what seeding filled, on PostgreSQL (which runs here without autovacuum)."""
+    if connection.vendor != "postgresql":
+        return
+    models = [*_activity_models(), Institution, SupportNetwork, Target]
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def _activity_models():
     """Dependent tables first, the activities last."""
     dependents = [rel.related_model for rel in Activity._meta.related_objects if rel.on_delete is models.CASCADE]

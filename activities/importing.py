@@ -33,7 +33,7 @@ from regions import access
 from regions.models import Region
 
 from .forms import ActivityForm
-from .models import Activity, Institution, KnownReferences, SupportNetwork
+from .models import Activity, Institution, KnownReferences, SupportNetwork, activities_loaded
 
 # Limits on what an upload may be. A spreadsheet of 10,000 activities is well under 2 MB.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -602,6 +602,7 @@ def store(activities, links, user, progress=None, batch=1_000):
         ],
         batch_size=5_000,
     )
+    activities_loaded.send(sender=Activity, ids=[activity.pk for activity in activities])
 
 
 def can_import(user):

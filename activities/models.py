@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,6 +31,10 @@ def last_activity_date():
     """The latest date an activity may have: the end of next year (a planned draft, never later)."""
     return datetime.date(timezone.localdate().year + 1, 12, 31)
 
+
+# Sent, with `ids`, by a loader that writes activities in bulk (bulk_create sends no post_save), once
+# their partner links are written too, in the same transaction: what keeps a rollup exact listens.
+activities_loaded = Signal()
 
 PARTICIPANT_FIELDS = ("girls", "boys", "adolescent_girls", "adolescent_boys", "women", "men")
 
@@ -275,7 +280,10 @@ class Activity(models.Model):
             self.approved_at = None
         elif self.approved_at is None:
             self.approved_at = timezone.now()
-        super().save(*args, **kwargs)
+        # One transaction with what listens to the write: the staff figures' tallies (reports.tally)
+        # read the stored row under its lock before it and move its counts after it.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("activities:detail", args=[self.pk])

@@ -20,7 +20,11 @@ weighs on both alike:
   groups fine enough to add up to each): after the warm-up each way is timed and the fastest is
   the baseline, so the baseline is the fastest on this machine and this data, not a guess. The
   ways must give the same rows.
-Before timing, one untimed load of the page is checked against the raw SQL: every number it
+- the raw SQL over the tallies: the same figures from reports_tally, reports_networktally and
+  reports_partnertally (reports.tally), which the page reads, period by period: the floor for
+  a page that reads them.
+Before timing, one untimed load of the page is checked against both raw SQLs (so the tallies
+are checked against a full scan of the activities too): every number it
 shows (headline and its earlier values, people by sex and age, months, each indicator's actual,
 target and earlier values by region and in total, waiting activities, recent reports) must be
 the one the raw SQL gives, or the benchmark stops. Each side is run once to warm the caches, then
@@ -175,6 +179,67 @@ ONCE = {
         UNION ALL SELECT 'indicator', i.id, i.code, i.name, NULL, i.name_en, i.computation, i.objective_id
                   FROM programs_indicator i""",
 }
+
+
+# The same figures from the staff figures' tallies (reports.tally), as a person who knows them would
+# ask: the approved cells of each period's months added up, each network and institution probed
+# for one approved row of the period. Period by period; {dates} is a condition on a.month.
+TALLIED_NETWORKS = """
+    FROM activities_supportnetwork s
+    WHERE EXISTS (SELECT 1 FROM reports_networktally n WHERE n.support_network_id = s.id AND n.status = 'approved'
+                  AND n.activities > 0 AND ({dates}))"""
+TALLIED = {
+    HEADLINE: """
+        SELECT {period}, coalesce(sum(a.activities), 0), coalesce(sum(a.girls), 0), coalesce(sum(a.boys), 0),
+               coalesce(sum(a.adolescent_girls), 0), coalesce(sum(a.adolescent_boys), 0),
+               coalesce(sum(a.women), 0), coalesce(sum(a.men), 0), coalesce(sum(a.families), 0),
+               (SELECT count(*) {networks}), (SELECT coalesce(sum(s.leaders), 0) {networks})
+        FROM reports_tally a WHERE a.status = 'approved' AND ({dates})""",
+    BY_CELL: """
+        SELECT {period}, a.region_id, a.objective_id, sum(a.activities), sum({people}), sum(a.families)
+        FROM reports_tally a WHERE a.status = 'approved' AND ({dates}) GROUP BY 1, 2, 3""",
+    NETWORKS_BY_CELL: """
+        SELECT cell.period, cell.region_id, cell.objective_id, count(*), sum(s.leaders)
+        FROM (SELECT DISTINCT {period} AS period, a.region_id, a.objective_id, a.support_network_id
+              FROM reports_networktally a WHERE a.status = 'approved' AND a.activities > 0 AND ({dates})) AS cell
+        JOIN activities_supportnetwork s ON s.id = cell.support_network_id
+        GROUP BY 1, 2, 3""",
+    INSTITUTIONS: """
+        SELECT DISTINCT {period}, a.region_id, a.objective_id, a.institution_id
+        FROM reports_partnertally a WHERE a.status = 'approved' AND a.activities > 0 AND ({dates})""",
+}
+TALLIED_MONTHS = """
+    SELECT a.month::timestamp, sum(a.activities), sum(a.girls), sum(a.boys), sum(a.adolescent_girls),
+           sum(a.adolescent_boys), sum(a.women), sum(a.men), sum(a.families)
+    FROM reports_tally a WHERE a.status = 'approved' AND a.month BETWEEN %(first0)s AND %(last0)s
+    GROUP BY 1 ORDER BY 1"""
+TALLIED_WAITING = "SELECT coalesce(sum(activities), 0) FROM reports_tally WHERE status = 'submitted'"
+
+
+def tallied_statements(periods):
+    """(name, label, sql) of every figure from the tallies, period by period."""
+    statements = [(MONTHS, periods[0].label(), TALLIED_MONTHS)]
+    for number, period in enumerate(periods):
+        dates = f"a.month BETWEEN %(first{number})s AND %(last{number})s"
+        networks = TALLIED_NETWORKS.format(dates=dates.replace("a.", "n."))
+        for name, sql in TALLIED.items():
+            filled = sql.format(period=f"%(period{number})s::int", dates=dates, people=PEOPLE, networks=networks)
+            statements.append((name, period.label(), filled))
+    once = {**ONCE, WAITING: TALLIED_WAITING}
+    return statements + [(name, periods[0].label() if name == TARGETS else "", sql) for name, sql in once.items()]
+
+
+def describe_tallies(cursor):
+    """The tallies' rows, and whether PostgreSQL has statistics on them (no autovacuum here)."""
+    found = []
+    for table in ("reports_tally", "reports_networktally", "reports_partnertally"):
+        rows = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        analyzed = cursor.execute(
+            "SELECT coalesce(last_analyze, last_autoanalyze) IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+            [table],
+        ).fetchone()[0]
+        found.append(f"{table} {rows:,} rows ({'analyzed' if analyzed else 'NOT ANALYZED'})")
+    print("tallies: " + ", ".join(found))
 
 
 def parameters_of(periods):
@@ -492,6 +557,7 @@ def main():
     client = page_client(options.user)
     with raw_connection() as raw, raw.cursor() as cursor:
         describe_data(cursor, periods, parameters, url, options.user)
+        describe_tallies(cursor)
         # Warm-up: the first run reads the tables from disk and fills Python's caches.
         get_page(client, url)
         statements = fastest_statements(cursor, periods, parameters)
@@ -500,15 +566,25 @@ def main():
         def baseline():
             return given_by_raw_sql(run_raw(cursor, statements, parameters), periods)
 
-        check(shown_by_page(page_context(client, url)), baseline())
-        page_times, raw_times = [], []
+        tallied = tallied_statements(periods)
+
+        def tallied_baseline():
+            return given_by_raw_sql(run_raw(cursor, tallied, parameters), periods)
+
+        shown = shown_by_page(page_context(client, url))
+        check(shown, baseline())
+        check(shown, tallied_baseline())
+        page_times, raw_times, tallied_times = [], [], []
         for _ in range(options.runs):
             page_times.append(timed(lambda: get_page(client, url)))
             raw_times.append(timed(baseline))
-        page, raw_sql = statistics.median(page_times), statistics.median(raw_times)
-        print(f"page:    median {page:.3f} s of {', '.join(f'{t:.3f}' for t in page_times)}")
-        print(f"raw SQL: median {raw_sql:.3f} s of {', '.join(f'{t:.3f}' for t in raw_times)}")
-        print(f"ratio page / raw SQL: {page / raw_sql:.2f}")
+            tallied_times.append(timed(tallied_baseline))
+        page, raw_sql, tallied_sql = (statistics.median(t) for t in (page_times, raw_times, tallied_times))
+        print(f"page:                 median {page:.3f} s of {', '.join(f'{t:.3f}' for t in page_times)}")
+        print(f"raw SQL, activities:  median {raw_sql:.3f} s of {', '.join(f'{t:.3f}' for t in raw_times)}")
+        print(f"raw SQL, tallies:     median {tallied_sql:.3f} s of {', '.join(f'{t:.3f}' for t in tallied_times)}")
+        print(f"ratio page / raw SQL over the activities: {page / raw_sql:.2f}")
+        print(f"ratio page / raw SQL over the tallies: {page / tallied_sql:.2f}")
         describe_queries(client, url, cursor, statements, parameters)
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The staff dashboard on 1,000,000 activities: its render time beside the raw SQL of the figures it
-# shows, its own period's and the earlier periods' it compares them with, measured side by side in
-# one run and checked to be the same numbers (bench/dashboard.py).
+# shows, its own period's and the earlier periods' it compares them with, over the activities and
+# over the tallies the page reads (reports.tally; migrate and seed_demo fill them), measured side by
+# side in one run and checked to be the same numbers (bench/dashboard.py).
 #
 # Usage: bench/dashboard.sh [ACTIVITIES] [YEAR] [QUARTER]   (defaults 1000000, 2025 and 0, the whole year)
 # Needs a PostgreSQL role that may create databases: PGHOST, PGPORT and PGUSER (defaults

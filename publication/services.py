@@ -1,12 +1,12 @@
 """Build, protect and store a public release (publication.protection, publication.tables)."""
 
 import io
+import logging
 from collections import defaultdict
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Sum
+from django.db import connection, transaction
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +14,15 @@ from django.utils.translation import gettext as _
 from activities.disclosure import SMALL
 from activities.models import Activity
 from activities.privacy import SMALL_COUNT_LIMIT
+from reports import tally
+from reports.models import Tally
 
 from .cache import bump_version
 from .models import Release
 from .protection import State, protect
 from .tables import ALL, MEASURES, PROTECTED, SEX_AGE, Atom
 
+logger = logging.getLogger(__name__)
 HIDDEN_TEXT = {SMALL: "<5"}
 COMPLEMENT_TEXT = "x"
 
@@ -56,24 +59,75 @@ def release_publish(*, cut_off=None, by=None):
 
 
 def release_state(cut_off):
-    """The activities approved by `cut_off`, as atoms with their true counts (publication.protection.State)."""
-    activities = Activity.objects.released(cut_off).order_by().annotate(month=TruncMonth("start_date"))
-    sums = {measure: Sum(measure) for measure in (*SEX_AGE, "families")}
-    rows = activities.values("region_id", "objective_id", "service_id", "month").annotate(
-        activities=Count("pk"), **sums
-    )
+    """The activities approved by `cut_off`, as atoms with their true counts (publication.protection.State).
+    The atoms' counts come from the staff figures' tallies (atoms_counted); the members, which the
+    next release protects against, from the activities, and each atom's members must be as many
+    as its tally counts. When they are not (activities written around the tallies, by a script or
+    a partial restore), the tallies are rebuilt first: a public figure is never built on a drifted one."""
+    state = _tallied_state(cut_off)
+    if state is None:
+        logger.warning("The tallies disagree with the approved activities: rebuilding them for the release.")
+        tally.rebuild()
+        state = _tallied_state(cut_off)
+    if state is None:
+        raise RuntimeError("The tallies disagree with the approved activities even after a rebuild.")
+    return state
+
+
+def _tallied_state(cut_off):
     atoms, values = [], {measure: [] for measure in MEASURES}
-    for row in rows.order_by("region_id", "objective_id", "service_id", "month"):
-        atoms.append(Atom(row["region_id"], row["objective_id"], row["service_id"], row["month"].strftime("%Y-%m")))
-        for measure in (*SEX_AGE, "families", "activities"):
-            values[measure].append(row[measure] or 0)
-        values["participants"].append(sum(row[field] or 0 for field in SEX_AGE))
+    for region, objective, service, month, activities_n, *counts in atoms_counted(cut_off):
+        atoms.append(Atom(region, objective, service, month))
+        values["activities"].append(activities_n)
+        for measure, value in zip((*SEX_AGE, "families"), counts, strict=True):
+            values[measure].append(value)
+        values["participants"].append(sum(counts[: len(SEX_AGE)]))
     index = {atom: i for i, atom in enumerate(atoms)}
-    members = {}
+    members, found = {}, [0] * len(atoms)
+    activities = Activity.objects.released(cut_off).order_by().annotate(month=TruncMonth("start_date"))
     fields = ("pk", "version", "region_id", "objective_id", "service_id", "month")
     for pk, version, region, objective, service, month in activities.values_list(*fields).iterator(chunk_size=10_000):
-        members[pk] = (version, index[Atom(region, objective, service, month.strftime("%Y-%m"))])
+        at = index.get(Atom(region, objective, service, month.strftime("%Y-%m")))
+        if at is None:
+            return None
+        members[pk] = (version, at)
+        found[at] += 1
+    if found != values["activities"]:
+        return None
     return State(atoms=atoms, values=values, hidden={}, members=members)
+
+
+def atoms_counted(cut_off):
+    """[(region_id, objective_id, service_id, "YYYY-MM", activities, six counts..., families)], by
+    key: the atoms of the activities approved by `cut_off`, read from the tallies (reports.tally),
+    which count every approved activity, less the activities approved after `cut_off` (found
+    through the approval-time index; none when the release cuts off now). One statement, so one
+    snapshot: an approval committed meanwhile is in both parts or in neither."""
+    quote = connection.ops.quote_name
+    counts = ("activities", *SEX_AGE, "families")
+    later = ", ".join(["-1", *(f"-a.{quote(c)}" for c in counts[1:])])
+    sql = f"""
+        SELECT region_id, objective_id, service_id, month, {", ".join(f"CAST(sum({c}) AS bigint)" for c in counts)}
+        FROM (
+            SELECT region_id, objective_id, service_id, month, {", ".join(quote(c) for c in counts)}
+            FROM {quote(Tally._meta.db_table)} WHERE status = %s AND activities <> 0
+            UNION ALL
+            SELECT a.region_id, a.objective_id, a.service_id, {tally.month_sql("a.start_date")}, {later}
+            FROM {quote(Activity._meta.db_table)} a WHERE a.status = %s AND a.approved_at > %s
+        ) AS atoms
+        GROUP BY region_id, objective_id, service_id, month
+        HAVING sum(activities) > 0
+        ORDER BY region_id, objective_id, service_id, month"""
+    approved = Activity.Status.APPROVED
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [approved, approved, cut_off])
+        rows = cursor.fetchall()
+    return [(region, objective, service, _month(month), *rest) for region, objective, service, month, *rest in rows]
+
+
+def _month(value):
+    # A date on PostgreSQL, "YYYY-MM-DD" text on SQLite.
+    return value[:7] if isinstance(value, str) else value.strftime("%Y-%m")
 
 
 def public_cells(state):

@@ -5,10 +5,11 @@ from regions.access once, and every figure below is read through reports.selecto
 `regions=` those regions, so no number of another region can reach the page, whatever the
 query string says.
 
-Nothing is cached and nothing is precomputed: the page reads the activities as they are, so an
-approval, a return or a reopening shows at the next load. A fixed number of queries whatever
-the number of regions, indicators or activities (see tests/test_dashboard.py): the comparison
-with earlier periods reads the same selectors over the earlier dates, once per period.
+Nothing is cached: the page adds up the tallies (reports.tally), which every approval, return,
+reopening or edit updates in its own transaction, so a change shows at the next load. A fixed
+number of queries over a few thousand cells whatever the number of regions, indicators or
+activities (see tests/test_dashboard.py): the comparison with earlier periods reads the same
+selectors over the earlier dates, once per period.
 
 "Export this view" queues the progress report that holds the same figures (the region's, or the
 national summary) through reports.services, with the page's period and objective.
@@ -24,7 +25,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -41,7 +42,7 @@ from regions import access, geo
 
 from . import selectors, services
 from .charts import bar_chart
-from .models import Report
+from .models import Report, Tally
 
 TEMPLATE = "reports/dashboard.html"
 FIRST_YEAR, LAST_YEAR = 2024, 2100
@@ -337,8 +338,10 @@ def _figures(scope):
 
 
 def _pending_review(scope):
-    """Submitted activities in the scope's regions, whatever their dates: the reviewers' work now."""
-    return Activity.objects.filter(status=Activity.Status.SUBMITTED, region__in=scope.readable).count()
+    """Submitted activities in the scope's regions, whatever their dates: the reviewers' work now.
+    From the tallies: a submitted activity always has its start date, so every one is in a cell."""
+    waiting = Tally.objects.filter(status=Activity.Status.SUBMITTED, region__in=scope.readable)
+    return waiting.aggregate(n=Sum("activities"))["n"] or 0
 
 
 HEADLINE = (

@@ -5,7 +5,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -128,3 +129,93 @@ class Report(models.Model):
 
     def retention_end(self):
         return timezone.now() + datetime.timedelta(days=settings.REPORT_RETENTION_DAYS)
+
+
+# --- Tallies: the figures rolled up as the activities change (reports.tally) --------------------
+
+
+def cell_key():
+    """A cell's key as a unique index reads it: a missing objective or service as 0, since NULLs
+    never conflict (PostgreSQL 15's NULLS NOT DISTINCT would do, but not on SQLite)."""
+    return (F("region"), Coalesce("objective", 0), Coalesce("service", 0), F("month"), F("status"))
+
+
+class TallyCell(models.Model):
+    """A cell of the rollup: the activities of one region, objective, service, month of start and
+    status. A draft or a returned activity may lack its objective or service: its cell has none.
+    An activity without a start date is in no month, and in no tally."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey("programs.Objective", on_delete=models.CASCADE, null=True, related_name="+")
+    service = models.ForeignKey("programs.Service", on_delete=models.CASCADE, null=True, related_name="+")
+    month = models.DateField()  # its first day
+    status = models.CharField(max_length=10)
+    activities = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        cell = f"{self.region_id}/{self.objective_id}/{self.service_id}/{self.month:%Y-%m}/{self.status}"
+        return f"{cell}: {self.activities}"
+
+
+class Tally(TallyCell):
+    """How many activities a cell holds, and their participants and families: the sums every staff
+    figure adds up, kept exact in the transaction of each change (reports.tally)."""
+
+    girls = models.BigIntegerField(default=0)
+    boys = models.BigIntegerField(default=0)
+    adolescent_girls = models.BigIntegerField(default=0)
+    adolescent_boys = models.BigIntegerField(default=0)
+    women = models.BigIntegerField(default=0)
+    men = models.BigIntegerField(default=0)
+    families = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
+        constraints = [
+            # One row per cell, so that an increment is one upsert; a cell without objective or service
+            # is one cell too (reports.tally.CONFLICT names the same expressions).
+            models.UniqueConstraint(*cell_key(), name="tally_one_row_per_cell")
+        ]
+        # The figures read the approved cells of a range of months.
+        indexes = [models.Index(fields=["status", "month"], name="tally_status_month")]
+
+
+class NetworkTally(TallyCell):
+    """How many activities of a cell name a support network: distinct networks are not additive,
+    so a range of cells names a network when any of its rows counts more than 0."""
+
+    support_network = models.ForeignKey(
+        "activities.SupportNetwork", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("support network tally")
+        verbose_name_plural = _("support network tallies")
+        constraints = [models.UniqueConstraint(*cell_key(), F("support_network"), name="network_tally_one_row")]
+        indexes = [
+            models.Index(fields=["status", "month"], name="network_tally_status_month"),
+            # The headline's count probes each network for one approved row of the period (and a
+            # deleted network's rows are found by it).
+            models.Index(fields=["support_network", "status", "month"], name="network_tally_network"),
+        ]
+
+
+class PartnerTally(TallyCell):
+    """How many activities of a cell name a partner institution (see NetworkTally)."""
+
+    institution = models.ForeignKey(
+        "activities.Institution", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("partner institution tally")
+        verbose_name_plural = _("partner institution tallies")
+        constraints = [models.UniqueConstraint(*cell_key(), F("institution"), name="partner_tally_one_row")]
+        indexes = [
+            models.Index(fields=["status", "month"], name="partner_tally_status_month"),
+            models.Index(fields=["institution", "status", "month"], name="partner_tally_institution"),
+        ]

@@ -1,10 +1,16 @@
-"""Figures over approved activities: the reads behind the public statistics API,
-the staff dashboard and the public pages.
+"""Figures over approved activities: the reads behind the staff dashboard, the progress reports
+and the indicators against targets.
 
-Only approved activities count, and only counts and reference names come out:
-no title, place, description or person. Each call is one SQL query, whatever the
-number of regions, months or rows, so that the figures stay fast on a million
-activities.
+Only approved activities count, and only counts and reference names come out: no title, place,
+description or person.
+
+The figures add up the tallies (reports.tally): the approved activities rolled up by region,
+objective, service and month, kept exact in the transaction of every change, so that a year's
+figures read a few thousand cells whatever the number of activities. A range of days that does
+not start or end on a month's edge is read in two parts: its whole months from the tallies, the
+days of the months it cuts (at most two months' worth) from the activities themselves. Sums
+add; distinct networks and institutions are the union of both parts' sets. A fixed number of
+queries per call, whatever the number of regions, months or activities.
 
 These figures are exact and live, for staff. The public reads the protected release
 (publication), never these.
@@ -12,16 +18,20 @@ These figures are exact and live, for staff. The public reads the protected rele
 
 import calendar
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, IntegerField, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 
 from activities.models import PARTICIPANT_FIELDS, Activity, Institution, SupportNetwork
-from programs.models import Indicator, Target
+from programs.models import Indicator, Service, Target
 from regions.models import Region
 
+from .models import NetworkTally, PartnerTally, Tally
+
 BREAKDOWNS = ("region", "objective", "service", "month")
+COUNTS = ("activities", *PARTICIPANT_FIELDS, "families")
 
 # field, sex, age group: the six participant counts as the campaign reports them.
 SEX_AGE_GROUPS = (
@@ -33,42 +43,114 @@ SEX_AGE_GROUPS = (
     ("men", "male", "18+"),
 )
 
-# What each breakdown groups by, and how its rows are ordered.
+# What each breakdown groups by (the same names on the activities and on the tallies).
 _GROUPS = {
-    "region": (("region_id", "region__name", "region__slug"), ("region__name", "region_id")),
-    "objective": (
-        ("objective_id", "objective__code", "objective__title", "objective__title_en", "objective__order"),
-        ("objective__order",),
-    ),
-    "service": (("service_id", "service__slug", "service__name"), ("service__name", "service_id")),
-    "month": (("month",), ("month",)),
+    "region": ("region_id", "region__name", "region__slug"),
+    "objective": ("objective_id", "objective__code", "objective__title", "objective__title_en", "objective__order"),
+    "service": ("service_id", "service__slug", "service__name"),
+    "month": ("month",),
 }
-
-
-class _Scalar(Subquery):
-    # An uncorrelated subquery is one value for the whole result, as an aggregate is; saying so
-    # keeps it out of the GROUP BY, beside the sums, so the figures stay one query.
-    contains_aggregate = True
 
 
 def approved_activities(*, region=None, objective=None, service=None, date_from=None, date_to=None, regions=None):
     """Approved activities that match the filters. Region, objective and service are objects or ids;
     `regions` (ids, objects or a queryset) restricts to those regions; an empty one matches nothing."""
-    activities = Activity.objects.approved()
-    if region is not None:
-        activities = activities.filter(region=region)
-    if objective is not None:
-        activities = activities.filter(objective=objective)
-    if service is not None:
-        activities = activities.filter(service=service)
+    activities = _in_cells(Activity.objects.approved(), region, objective, service, regions)
     if date_from is not None:
         activities = activities.filter(start_date__gte=date_from)
     if date_to is not None:
         activities = activities.filter(start_date__lte=date_to)
-    if regions is not None:
-        # A queryset stays a subquery (readable_regions(user)), so the call is still one query.
-        activities = activities.filter(region__in=regions)
     return activities.order_by()
+
+
+def _in_cells(rows, region, objective, service, regions):
+    # The activities and the tallies name their region, objective and service alike.
+    if region is not None:
+        rows = rows.filter(region=region)
+    if objective is not None:
+        rows = rows.filter(objective=objective)
+    if service is not None:
+        rows = rows.filter(service=service)
+    if regions is not None:
+        # A queryset stays a subquery (readable_regions(user)), joined as a set.
+        rows = rows.filter(region__in=regions.order_by() if isinstance(regions, QuerySet) else regions)
+    return rows
+
+
+# --- The two parts of a range of days: whole months, tallied; the rest, counted ------------------
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The approved activities of some filters, as the tallies of their whole months (`tallied`)
+    and the activities of the days left over (`counted`, None when the range is whole months)."""
+
+    cells: dict  # region, objective, service, regions
+    months: tuple | None  # (first, last) first days, either None for open; None: no whole month
+    days: Q | None  # the days the tallies do not cover
+
+    def tallied(self, model):
+        if self.months is None:
+            return None
+        rows = _in_cells(model.objects.filter(status=Activity.Status.APPROVED), **self.cells)
+        first, last = self.months
+        if first is not None:
+            rows = rows.filter(month__gte=first)
+        if last is not None:
+            rows = rows.filter(month__lte=last)
+        return rows.order_by()
+
+    def counted(self):
+        if self.days is None:
+            return None
+        return approved_activities(**self.cells).filter(self.days)
+
+
+def parts(*, region=None, objective=None, service=None, date_from=None, date_to=None, regions=None):
+    cells = {"region": region, "objective": objective, "service": service, "regions": regions}
+    first = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
+    last = None if date_to is None else _month(date_to) if _ends_month(date_to) else _previous_month(date_to)
+    if first is not None and last is not None and first > last:
+        # No whole month in the range: it spans two months at most, counted.
+        return Parts(cells, None, Q(start_date__gte=date_from, start_date__lte=date_to))
+    days = Q(pk__in=[])
+    if date_from is not None and date_from < first:
+        days |= Q(start_date__gte=date_from, start_date__lt=first)
+    if date_to is not None and date_to >= _next_month(last):
+        days |= Q(start_date__gte=_next_month(last), start_date__lte=date_to)
+    return Parts(cells, (first, last), None if days == Q(pk__in=[]) else days)
+
+
+def _month(day):
+    return day.replace(day=1)
+
+
+def _next_month(day):
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _previous_month(day):
+    return (_month(day) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def _ends_month(day):
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def _tally_sums():
+    return {f"sum_{key}": Sum(key) for key in COUNTS}
+
+
+def _activity_sums():
+    return {"sum_activities": Count("pk"), **{f"sum_{key}": Sum(key) for key in COUNTS[1:]}}
+
+
+def _sums_of(row):
+    # int(): PostgreSQL sums the tallies' bigints as numeric, which would reach JSON as Decimal.
+    return {key: int(row.pop(f"sum_{key}") or 0) for key in COUNTS}
+
+
+# --- Approved figures -------------------------------------------------------------------------------
 
 
 def approved_figures(**filters):
@@ -76,31 +158,56 @@ def approved_figures(**filters):
 
     {"activities", "girls", "boys", "adolescent_girls", "adolescent_boys", "women", "men",
      "participants", "families", "networks", "institutions", "network_leaders"}, all ints.
+
+    One query when the range is whole months; when it cuts a month, the sets of networks and
+    institutions of both parts are read and joined: six.
     """
-    activities = approved_activities(**filters)
-    # One row per support network named (a few hundred at most), so that each network's leaders
-    # are read once however many activities name it, while the sums still take one pass.
-    by_network = activities.values("support_network", "support_network__leaders").annotate(
-        **_count_sums(), institutions=_Scalar(_distinct_institutions(activities), output_field=IntegerField())
-    )
-    totals = dict.fromkeys((*_count_sums(), "networks", "network_leaders", "institutions"), 0)
-    for row in by_network:
-        for key in _count_sums():
-            totals[key] += row[key]
-        totals["institutions"] = row["institutions"] or 0
-        if row["support_network"] is not None:
-            totals["networks"] += 1
-            totals["network_leaders"] += row["support_network__leaders"]
+    found = parts(**filters)
+    if found.days is None:
+        return _with_participants(_tallied_figures(found))
+    totals = dict.fromkeys(COUNTS, 0)
+    networks, institutions = {}, set()
+    tallied, counted = found.tallied(Tally), found.counted()
+    sums = [counted.aggregate(**_activity_sums())]
+    if tallied is not None:
+        sums.append(tallied.aggregate(**_tally_sums()))
+        named = found.tallied(NetworkTally).filter(activities__gt=0)
+        networks.update(named.values_list("support_network_id", "support_network__leaders").distinct())
+        partners = found.tallied(PartnerTally).filter(activities__gt=0)
+        institutions.update(partners.values_list("institution_id", flat=True).distinct())
+    for row in sums:
+        for key, value in _sums_of(row).items():
+            totals[key] += value
+    named = counted.filter(support_network__isnull=False)
+    networks.update(named.values_list("support_network_id", "support_network__leaders").distinct())
+    links = Activity.institutions.through.objects.filter(activity__in=counted.values("pk"))
+    institutions.update(links.values_list("institution_id", flat=True).distinct())
+    totals.update(networks=len(networks), network_leaders=sum(networks.values()), institutions=len(institutions))
     return _with_participants(totals)
 
 
-def _distinct_institutions(activities):
-    # A subquery: joining partner links to the activities would repeat each activity once per
-    # partner and inflate the sums. Counted from the institutions, each probed for one link to the
-    # activities (a hundred index look-ups), not by a DISTINCT over every link of the period.
-    links = Activity.institutions.through.objects.filter(activity__in=activities.values("pk"))
-    partners = Institution.objects.filter(pk__in=links.values("institution_id")).order_by()
-    return partners.values(n=Func(F("pk"), function="COUNT"))
+class _Scalar(Subquery):
+    # An uncorrelated subquery is one value for the whole result, as an aggregate is; saying so
+    # lets aggregate() take it beside the sums, so the figures stay one query.
+    contains_aggregate = True
+
+
+def _tallied_figures(found):
+    """The figures of whole months, in one query: the sums of the approved cells, and beside them
+    the networks and institutions any of those cells names, counted from the networks' and
+    institutions' own tables (each probed once), their leaders read once per network."""
+    named = found.tallied(NetworkTally).filter(activities__gt=0).values("support_network_id")
+    networks = SupportNetwork.objects.filter(pk__in=named).order_by()
+    partnered = found.tallied(PartnerTally).filter(activities__gt=0).values("institution_id")
+    institutions = Institution.objects.filter(pk__in=partnered).order_by()
+    row = found.tallied(Tally).aggregate(
+        **_tally_sums(),
+        networks=_Scalar(networks.values(n=Func(F("pk"), function="COUNT")), output_field=IntegerField()),
+        network_leaders=_Scalar(networks.values(n=Func(F("leaders"), function="SUM")), output_field=IntegerField()),
+        institutions=_Scalar(institutions.values(n=Func(F("pk"), function="COUNT")), output_field=IntegerField()),
+    )
+    extra = {key: row.pop(key) or 0 for key in ("networks", "network_leaders", "institutions")}
+    return {**_sums_of(row), **extra}
 
 
 def approved_breakdown(by, **filters):
@@ -113,15 +220,57 @@ def approved_breakdown(by, **filters):
     month     {"month": "YYYY-MM", ...counts}, oldest first
 
     where the counts are "activities", the six participant counts, "participants" and "families".
+    One query when the range is whole months; two or three when it cuts a month.
     """
     if by not in _GROUPS:
         raise ValueError(f"Unknown breakdown {by!r}; expected one of {', '.join(BREAKDOWNS)}.")
-    keys, ordering = _GROUPS[by]
-    activities = approved_activities(**filters)
+    keys = _GROUPS[by]
+    found = parts(**filters)
+    tallied, counted = found.tallied(Tally), found.counted()
+    if counted is None:
+        rows = tallied.values(*keys).annotate(**_tally_sums()).order_by(*_ORDER[by])
+        return [_row(by, row, _sums_of(row)) for row in rows]
+    groups = [] if tallied is None else [tallied.values(*keys).annotate(**_tally_sums())]
     if by == "month":
-        activities = activities.annotate(month=TruncMonth("start_date"))
-    rows = activities.values(*keys).annotate(**_count_sums()).order_by(*ordering)
-    return [_row(by, row) for row in rows]
+        counted = counted.annotate(month=TruncMonth("start_date"))
+    groups.append(counted.values(*keys).annotate(**_activity_sums()))
+    merged = {}
+    for rows in groups:
+        for row in rows:
+            sums = _sums_of(row)
+            key = tuple(row[k] for k in keys)
+            if key in merged:
+                for name, value in sums.items():
+                    merged[key][1][name] += value
+            else:
+                merged[key] = (row, sums)
+    rows = [_row(by, row, sums) for row, sums in merged.values()]
+    return sorted(rows, key=_ordering(by, merged))
+
+
+_ORDER = {
+    "region": ("region__name", "region_id"),
+    "objective": ("objective__order",),
+    "service": ("service__name", "service_id"),
+    "month": ("month",),
+}
+
+
+def _ordering(by, merged):
+    """Rows in the order the database gives names (its collation, accents included): by the
+    region's or service's position among all of them, the objective's order, the month."""
+    if by == "month":
+        return lambda row: row["month"]
+    if by == "objective":
+        positions = {row["objective_id"]: row["objective__order"] for row, _sums in merged.values()}
+        return lambda row: positions[row["objective"]["id"]]
+    model = {"region": Region, "service": Service}[by]
+    if len(merged) < 2:
+        return lambda row: 0
+    ids = [key[0] for key in merged]
+    order = model.objects.filter(pk__in=ids).order_by("name", "pk").values_list("pk", flat=True)
+    positions = {pk: n for n, pk in enumerate(order)}
+    return lambda row: positions[row[by]["id"]]
 
 
 def sex_age_rows(figures):
@@ -139,17 +288,13 @@ def sex_age_rows(figures):
     ]
 
 
-def _count_sums():
-    return {"activities": Count("pk"), **{field: Sum(field) for field in (*PARTICIPANT_FIELDS, "families")}}
-
-
 def _with_participants(counts):
     counts["participants"] = sum(counts[field] for field in PARTICIPANT_FIELDS)
     return counts
 
 
-def _row(by, row):
-    counts = _with_participants({key: row.pop(key) for key in _count_sums()})
+def _row(by, row, sums):
+    counts = _with_participants(dict(sums))
     if by == "region":
         key = {"id": row["region_id"], "name": row["region__name"], "slug": row["region__slug"]}
     elif by == "objective":
@@ -158,7 +303,9 @@ def _row(by, row):
         # A service's name is a proper name, the same in every language (programs.models.ProperlyNamed).
         key = {"id": row["service_id"], "slug": row["service__slug"], "name": row["service__name"]}
     else:
-        key = row["month"].strftime("%Y-%m")
+        month = row["month"]
+        # TruncMonth of a date may come back as a datetime on some databases.
+        key = (month.date() if isinstance(month, datetime.datetime) else month).strftime("%Y-%m")
     return {by: key, **counts}
 
 
@@ -200,10 +347,8 @@ def indicator_progress(*, year, quarter=0, regions=None, objective=None, until=N
     if until is not None:
         date_to = min(date_to, until)
     scope = [r.pk for r in regions] if scope is None else scope
-    activities = approved_activities(date_from=date_from, date_to=date_to, regions=scope)
-    if objective is not None:
-        activities = activities.filter(objective=objective)
-    actuals = _actuals(activities, {indicator.computation for indicator in indicators})
+    found = parts(date_from=date_from, date_to=date_to, regions=scope, objective=objective)
+    actuals = _actuals(found, {indicator.computation for indicator in indicators})
     targets = _targets(indicators, regions, year, quarter)
     return [_progress_row(indicator, region, actuals, targets) for indicator in indicators for region in regions]
 
@@ -236,50 +381,71 @@ def _period_dates(year, quarter):
     )
 
 
-def _actuals(activities, computations):
-    """{computation: {(region_id, objective_id): value}}, one grouped query per kind in use."""
+def _actuals(found, computations):
+    """{computation: {(region_id, objective_id): value}} over the Parts `found`: one grouped query
+    per kind in use and part (the networks' leaders read once, from the few networks found)."""
     actuals = {}
+    tallied, counted = found.tallied(Tally), found.counted()
     if computations & {"activities", "participants", "families"}:
-        rows = activities.values("region_id", "objective_id").annotate(**_count_sums())
-        for row in rows:
-            cell = (row["region_id"], row["objective_id"])
-            actuals.setdefault("activities", {})[cell] = row["activities"]
-            actuals.setdefault("families", {})[cell] = row["families"]
-            actuals.setdefault("participants", {})[cell] = sum(row[field] for field in PARTICIPANT_FIELDS)
+        groups = []
+        if tallied is not None:
+            groups.append(tallied.values("region_id", "objective_id").annotate(**_tally_sums()))
+        if counted is not None:
+            groups.append(counted.values("region_id", "objective_id").annotate(**_activity_sums()))
+        for rows in groups:
+            for row in rows:
+                cell, sums = (row["region_id"], row["objective_id"]), _sums_of(row)
+                for computation, value in (
+                    ("activities", sums["activities"]),
+                    ("families", sums["families"]),
+                    ("participants", sum(sums[field] for field in PARTICIPANT_FIELDS)),
+                ):
+                    kind = actuals.setdefault(computation, {})
+                    kind[cell] = kind.get(cell, 0) + value
     if computations & {"networks", "network_leaders"}:
-        # One row per network and cell, so each network's leaders count once however many
-        # activities name it. The leaders are read after the DISTINCT, from the few networks found:
-        # joining them first made PostgreSQL walk the activities network by network.
-        rows = list(
-            activities.filter(support_network__isnull=False)
-            .values("region_id", "objective_id", "support_network_id")
-            .distinct()
-        )
-        named = {row["support_network_id"] for row in rows}
-        leaders_of = dict(SupportNetwork.objects.filter(pk__in=named).values_list("pk", "leaders"))
+        named = _named(found, NetworkTally, "support_network_id", "support_network")
+        leaders_of = dict(SupportNetwork.objects.filter(pk__in={n for *_cell, n in named}).values_list("pk", "leaders"))
         networks = actuals.setdefault("networks", {})
         leaders = actuals.setdefault("network_leaders", {})
-        for row in rows:
-            cell = (row["region_id"], row["objective_id"])
+        for region_id, objective_id, network_id in named:
+            cell = (region_id, objective_id)
             networks[cell] = networks.get(cell, 0) + 1
-            leaders[cell] = leaders.get(cell, 0) + leaders_of[row["support_network_id"]]
+            leaders[cell] = leaders.get(cell, 0) + leaders_of[network_id]
     if "institutions" in computations:
-        # One row per institution and cell, counted here: distinct rows, not sums, so the partner
-        # links may be joined onto the activities (once), and PostgreSQL runs a DISTINCT in
-        # parallel, which it does not with count(DISTINCT).
-        rows = activities.filter(institutions__isnull=False).values("region_id", "objective_id", "institutions")
         counts = actuals.setdefault("institutions", {})
-        for row in rows.distinct():
-            cell = (row["region_id"], row["objective_id"])
-            counts[cell] = counts.get(cell, 0) + 1
+        if found.days is None:
+            # Whole months: counted by cell in SQL, some sixty rows instead of every (cell, institution).
+            rows = found.tallied(PartnerTally).filter(activities__gt=0).values("region_id", "objective_id")
+            for row in rows.annotate(n=Count("institution_id", distinct=True)):
+                counts[(row["region_id"], row["objective_id"])] = row["n"]
+        else:
+            for region_id, objective_id, _institution in _named(found, PartnerTally, "institution_id", "institutions"):
+                counts[(region_id, objective_id)] = counts.get((region_id, objective_id), 0) + 1
     return actuals
+
+
+def _named(found, model, tallied_field, activity_field):
+    """{(region_id, objective_id, partner id)}: each network or institution once per cell that
+    names it, from the tallies' rows that count and the counted part's activities."""
+    named = set()
+    tallied, counted = found.tallied(model), found.counted()
+    if tallied is not None:
+        rows = tallied.filter(activities__gt=0).values_list("region_id", "objective_id", tallied_field)
+        named.update(rows.distinct())
+    if counted is not None:
+        rows = counted.filter(**{f"{activity_field}__isnull": False})
+        named.update(rows.values_list("region_id", "objective_id", activity_field).distinct())
+    return named
 
 
 def _targets(indicators, regions, year, quarter):
     targets = Target.objects.filter(
         indicator__in=[i.pk for i in indicators], region__in=[r.pk for r in regions], year=year, quarter=quarter
     )
-    return {(t.indicator_id, t.region_id): t.value for t in targets.only("indicator_id", "region_id", "value")}
+    return {
+        (indicator, region): value
+        for indicator, region, value in targets.values_list("indicator_id", "region_id", "value")
+    }
 
 
 def _progress_row(indicator, region, actuals, targets):

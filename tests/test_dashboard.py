@@ -417,6 +417,16 @@ class TestQueries:
         self.fill([amazonas, puno])
         assert self.count(staff_client, quarter=1) - self.count(staff_client) == self.PER_EARLIER_PERIOD
 
+    def test_the_same_queries_whatever_the_number_of_activities(self, staff_client, amazonas, puno):
+        # The page adds up tallies (reports.tally): more activities fill the same cells, never more queries.
+        self.fill([amazonas, puno])
+        few = self.count(staff_client), self.count(staff_client, quarter=1)
+        for month in range(1, 13):
+            for status in ("approved", "approved", "submitted", "returned"):
+                done = activity(puno, status, objective="OE3", day=(2025, month, 5), women=2)
+                done.institutions.set([InstitutionFactory(region=puno)])
+        assert (self.count(staff_client), self.count(staff_client, quarter=1)) == few
+
     def test_the_same_queries_with_every_filter(self, staff_client, amazonas):
         self.fill([amazonas])
         oe1 = Objective.objects.get(code="OE1")

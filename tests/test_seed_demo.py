@@ -212,3 +212,25 @@ def test_copy_and_bulk_create_write_the_same_activities(monkeypatch):
     seed("--activities", str(N), "--seed", "3", "--reset")
 
     assert fingerprint() == copied
+
+
+def test_seeding_leaves_the_staff_figures_tallies_exact_and_analyzed():
+    from reports import tally
+    from reports.models import Tally
+
+    out = seed("--activities", str(N), "--seed", "1")
+
+    assert "Tallies rebuilt" in out
+    assert Tally.objects.filter(status=Status.APPROVED).exists()
+    assert tally.tallied() == tally.recount()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname = ANY(%s)",
+                [["activities_activity", "reports_tally", "reports_partnertally"]],
+            )
+            assert {row[0] for row in cursor.fetchall()} == {
+                "activities_activity",
+                "reports_tally",
+                "reports_partnertally",
+            }

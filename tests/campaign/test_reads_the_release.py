@@ -21,8 +21,10 @@ API = [
     "/api/v1/activities/geojson/",
     "/api/v1/activities/",
 ]
-# An aggregate over the activities table: a SUM of any column, or a GROUP BY, where it is read.
-AGGREGATE = re.compile(r'(SUM\(|GROUP BY).*"activities_activity"|"activities_activity".*(SUM\(|GROUP BY)', re.S)
+# An aggregate over the activities or over their staff tallies (reports.tally, exact counts by
+# cell): a SUM of any column, or a GROUP BY, where either is read.
+LIVE = r'"(activities_activity|reports_tally|reports_networktally|reports_partnertally)"'
+AGGREGATE = re.compile(rf"(SUM\(|GROUP BY).*{LIVE}|{LIVE}.*(SUM\(|GROUP BY)", re.S)
 
 
 @pytest.fixture
@@ -46,6 +48,6 @@ def test_no_public_output_aggregates_activities(client, released, path):
 
 
 def test_the_check_finds_an_aggregate_over_activities(client, released, staff):
-    # The staff dashboard sums the live activities: the same check must see it.
+    # The staff dashboard sums the live tallies: the same check must see it.
     client.force_login(staff)
     assert aggregates(client, "/es/panel/dashboard/")
