@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import EmptyPage
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from prevent_protect.counting import EstimatingPaginator
 from programs.models import Service
 from regions.admin import AdminOnly, ContentAdmin
 
@@ -56,6 +59,27 @@ class EvidenceInline(admin.TabularInline):
         return False
 
 
+class ChangeListPaginator(EstimatingPaginator):
+    """The changelist links the last page the estimate gives; past the real end, that link shows
+    the real last page (one exact count) rather than the admin's "?e=1" error page."""
+
+    def page(self, number):
+        try:
+            return super().page(number)
+        except EmptyPage:
+            if self.count_exact or int(number) < 1:
+                raise
+            self.count_exactly()
+            return super().page(min(int(number), self.num_pages))
+
+
+class ActivityChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # Past the real end the paginator gave the real last page: number the links from it.
+        self.page_num = max(1, min(self.page_num, self.paginator.num_pages))
+
+
 @admin.register(Activity)
 class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
     # Short columns, so that a 1366-px screen with the admin's navigation and filters still shows the
@@ -69,7 +93,13 @@ class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
     readonly_fields = ["status", "review_comment", "version", "client_uuid", "created_at", "updated_at"]
     inlines = [TransitionInline, EvidenceInline]
     list_per_page = 50
-    show_full_result_count = False  # a COUNT(*) over a million rows on every page is not worth it
+    # A COUNT(*) over a million rows on every page is not worth it: neither the full count nor the
+    # filtered one is taken past a threshold (prevent_protect.counting); the page says "about".
+    show_full_result_count = False
+    paginator = ChangeListPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return ActivityChangeList
 
     @admin.display(description=_("participants"))
     def participants(self, obj):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from prevent_protect.counting import EstimatingPaginator
 from prevent_protect.query import query_int
 from prevent_protect.search import contains_folded
 from prevent_protect.typography import unbroken_ranges
@@ -69,7 +69,8 @@ def panel(request):
 def activity_list(request):
     activities = Activity.objects.visible_to(request.user).select_related("region", "objective", "service__program")
     filterset = ActivityFilter(request.GET, queryset=activities, user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(query_int(request, "page", default=1))
+    # Staff's unfiltered list holds every activity: its count is estimated past a threshold.
+    page = EstimatingPaginator(filterset.qs, PAGE_SIZE).get_page(query_int(request, "page", default=1))
     return render(request, "activities/list.html", {"filter": filterset, "page": page})
 
 
@@ -77,7 +78,7 @@ def activity_list(request):
 @require_safe
 def review_queue(request):
     filterset, activities = queue_activities(request.user, request.GET)
-    page = Paginator(activities, PAGE_SIZE).get_page(query_int(request, "page", default=1))
+    page = EstimatingPaginator(activities, PAGE_SIZE).get_page(query_int(request, "page", default=1))
     context = {
         "filter": filterset,
         "page": page,

@@ -19,6 +19,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .counting import EstimatingPaginator, exact_up_to
+
 # Any id-shaped path segment reaches the view, so `/activities/1.5/` is answered 404 in the API's
 # shape rather than by Django's HTML page for an unmatched URL. The schema still says "integer"
 # (prevent_protect.schema): that is what a client should send.
@@ -210,9 +212,53 @@ def absolute_url(name, *args):
 
 
 class PagePagination(pagination.PageNumberPagination):
+    """Pages of `page_size` rows. `count` is exact up to settings.LIST_COUNT_EXACT_UP_TO rows
+    and PostgreSQL's estimate past it (`count_exact` says which; prevent_protect.counting): a
+    COUNT(*) of a million rows on every page is what made staff's list of every activity slow.
+    `next` never depends on the estimate: it is there when a row follows the page."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = EstimatingPaginator
+
+    def get_page_number(self, request, paginator):
+        # `page=last` names the real last page, which an estimate cannot place: it alone pays
+        # for an exact count.
+        if request.query_params.get(self.page_query_param) in self.last_page_strings:
+            paginator.count_exactly()
+        return super().get_page_number(request, paginator)
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_exact": paginator.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        properties = envelope["properties"]
+        properties["count"] = {
+            "type": "integer",
+            "minimum": 0,
+            "example": 123,
+            "description": "How many results the list has: exact when `count_exact` is true, PostgreSQL's "
+            f"estimate otherwise (a list longer than {exact_up_to():,} rows; its last page gives the exact number).",
+        }
+        count_exact = {
+            "type": "boolean",
+            "description": "Whether `count` is exact. Pages are followed by `next`, which is there exactly when "
+            "a row follows this page, whatever the count says.",
+        }
+        envelope["properties"] = {"count": properties.pop("count"), "count_exact": count_exact, **properties}
+        envelope["required"] = ["count", "count_exact", "results"]
+        return envelope
 
     def get_page_size(self, request):
         # A page size above the maximum is refused, not silently cut: the client asked for something else.

@@ -350,6 +350,11 @@ CACHES = {
 }
 
 # API ----------------------------------------------------------------------
+# Lists (API, staff pages, admin) count exactly up to this many rows and show the planner's
+# estimate past it ("about 1,000,000"): an exact COUNT(*) of a million rows on every page was
+# most of the staff list's time (prevent_protect.counting).
+LIST_COUNT_EXACT_UP_TO = env_int("LIST_COUNT_EXACT_UP_TO", 10_000)
+
 REST_FRAMEWORK = {
     # Throttles count per client address: the last X-Forwarded-For entry behind nginx, as the
     # lockout does (accounts.client_ip); the header is ignored otherwise.

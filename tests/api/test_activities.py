@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from activities.models import Activity
 from programs.models import Objective, Service
 from publication.services import release_publish
+from reports import tally
 from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory, activity_form_data
 
 URL = "/api/v1/activities/"
@@ -274,6 +275,7 @@ class TestQueries:
             [links(activity_id=a.pk, institution_id=i.pk) for a in created for i in institutions[: 1 + a.pk % 3]]
         )
         Activity.objects.update(approved_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC))
+        tally.rebuild()  # the rows went in around the tallies' receivers, as a bulk loader's do
         release_publish()
         return created
 
@@ -288,10 +290,10 @@ class TestQueries:
             assert all(item["institutions"] for item in response.json()["results"])
         return len(queries)
 
-    # The count, the page and its partners; a signed-in caller adds the session and the user, a
-    # coordinator their regions (staff read all of them), and staff the device that passed the second
-    # factor. The public reads which release is the latest, the count and the page, and no partner.
-    @pytest.mark.parametrize(("persona", "expected"), [("anonymous", 3), ("coord_amazonas", 6), ("staff", 6)])
+    # The count, then the page with its partners; a signed-in caller adds the session and the user,
+    # a coordinator their regions (staff read all of them), and staff the device that passed the
+    # second factor. The public reads which release is the latest, the count and the page, and no partner.
+    @pytest.mark.parametrize(("persona", "expected"), [("anonymous", 3), ("coord_amazonas", 5), ("staff", 5)])
     def test_the_query_count_does_not_grow_with_the_page(self, api, many, persona, expected, request):
         api = as_user(api, None if persona == "anonymous" else request.getfixturevalue(persona))
         assert self.count(api, 10) == self.count(api, 500) == expected
