@@ -341,6 +341,30 @@ def test_copy_writes_the_same_bytes_as_the_python_writer(campaign, staff, amazon
     assert written["copy"][0] == Activity.objects.filter(region=amazonas).count() == 8
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_copy_joins_the_partner_institutions_once_not_per_activity(staff, amazonas):
+    report = report_build(kind="activities", format="csv", region=amazonas)
+    report.requested_by = staff
+    sql, params = generators._csv_range_sql(generators.report_activities(report), 0, 1_000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "SubPlan" not in plan
+    assert "GroupAggregate" in plan or "HashAggregate" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_a_regions_copy_keeps_its_own_partners_among_other_regions(staff, amazonas, puno):
+    school = InstitutionFactory(region=amazonas, name="I.E. 18001")
+    radio = InstitutionFactory(region=puno, name="Radio Puno")
+    for region, partners in ((amazonas, [school]), (puno, [radio, school]), (amazonas, []), (puno, [radio])):
+        ActivityFactory(region=region).institutions.set(partners)
+
+    _, _, data = export("csv", user=staff, region=amazonas)
+
+    assert [row[21] for row in csv_table(data)[1:]] == ["I.E. 18001", ""]
+
+
 def test_a_workbook_stopped_half_way_leaves_no_scratch_files(monkeypatch, tmp_path, staff, amazonas):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(generators, "CHUNK_SIZE", 2)
