@@ -6,7 +6,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from pytest_django.plugin import blocking_manager_key
 
+from prevent_protect.counting import long_lists
 from programs.reference import load_reference_data
+from publication import page_copy
 from regions.models import Region
 
 from .factories import UserFactory, coordinator, pass_second_factor
@@ -66,8 +68,11 @@ def _force_login_passes_the_second_factor(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # Cached public pages and throttle counts must not leak from one test into the next.
+    # Cached public pages, each process's copies of them, kept list estimates and throttle counts
+    # must not leak from one test into the next.
     cache.clear()
+    page_copy.forget()
+    long_lists.clear()
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@ services) is loaded once per test database; factories pick from it."""
 
 import datetime
 import io
+import uuid
 
 import factory
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import connection
 from PIL import Image
 
 from activities.models import Activity, Evidence, Institution, SupportNetwork
@@ -177,3 +179,16 @@ def handmade_pdf(*objects, trailer=b""):
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
     return bytes(out)
+
+
+def analyzed_activities(region, n, **fields):
+    """n activities of one shape in one INSERT, then ANALYZE: a long list as PostgreSQL's planner
+    sees one on a real database, for the estimated counts (prevent_protect.counting)."""
+    template = ActivityFactory.build(region=region, **fields)
+    values = {f.attname: getattr(template, f.attname) for f in Activity._meta.concrete_fields if f.name != "id"}
+    created = Activity.objects.bulk_create(
+        [Activity(**{**values, "client_uuid": uuid.uuid4(), "title": f"Taller {k}"}) for k in range(n)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE activities_activity")
+    return created

@@ -2,35 +2,15 @@
 (prevent_protect.counting), and never count every activity for a page."""
 
 import re
-import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities.models import Activity
-from prevent_protect.counting import long_lists
-from tests.factories import ActivityFactory
+from tests.factories import analyzed_activities
 
 ROWS = 1200
-
-
-@pytest.fixture(autouse=True)
-def _no_kept_estimates():
-    long_lists.clear()
-    yield
-    long_lists.clear()
-
-
-def analyzed_activities(region, n, **fields):
-    template = ActivityFactory.build(region=region, **fields)
-    values = {f.attname: getattr(template, f.attname) for f in Activity._meta.concrete_fields if f.name != "id"}
-    created = Activity.objects.bulk_create(
-        [Activity(**{**values, "client_uuid": uuid.uuid4(), "title": f"Taller {k}"}) for k in range(n)]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE activities_activity")
-    return created
 
 
 @pytest.fixture

@@ -7,33 +7,13 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from rest_framework.renderers import JSONRenderer
 
 from activities.api.activities import ActivitySerializer, as_rows, written
 from activities.models import Activity
-from prevent_protect.counting import long_lists
-from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
+from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory, analyzed_activities
 
 URL = "/api/v1/activities/"
-
-
-@pytest.fixture(autouse=True)
-def _no_kept_estimates():
-    long_lists.clear()
-    yield
-    long_lists.clear()
-
-
-def analyzed_activities(region, n):
-    template = ActivityFactory.build(region=region)
-    values = {f.attname: getattr(template, f.attname) for f in Activity._meta.concrete_fields if f.name != "id"}
-    created = Activity.objects.bulk_create(
-        [Activity(**{**values, "client_uuid": uuid.uuid4(), "title": f"Taller {k}"}) for k in range(n)]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE activities_activity")
-    return created
 
 
 @pytest.fixture
