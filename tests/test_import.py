@@ -273,6 +273,21 @@ class TestImport:
         activity = created.get(title="Taller 0")
         assert activity.start_date == datetime.date(2025, 4, 2) and activity.women == 4
 
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+    def test_a_large_import_leaves_the_planner_statistics_of_what_it_filled(self, amazonas, coord_amazonas, partner):
+        # PostgreSQL here runs without autovacuum: without ANALYZE the planner would go on planning
+        # the panel's and the dashboard's queries for the empty table it saw last.
+        def estimated_rows():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'activities_activity'")
+                return cursor.fetchone()[0]
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE activities_activity")
+        assert estimated_rows() == 0
+        importing.activities_import(workbook(many_rows(amazonas, 1234, institutions=partner.name)), user=coord_amazonas)
+        assert Activity.objects.count() == estimated_rows() == 1234
+
     def test_a_failure_midway_saves_nothing(self, amazonas, coord_amazonas, partner, monkeypatch):
         rows = many_rows(amazonas, 2500, institutions=partner.name)
         through = Activity.institutions.through.objects
