@@ -283,6 +283,8 @@ def test_closing_the_page_with_unsent_items_asks_first(installed):
     page.fill("#id_title", "Sin enviar todavía")
     page.get_by_role("button", name="Guardar borrador").click()
     expect(page.locator("#outbox-status")).to_contain_text("guardada en este teléfono")
+    # The header's count is read back from the outbox after the save, as the warning's is.
+    expect(page.locator("[data-outbox-count]").first).to_have_text("1")
     with page.expect_event("dialog") as asked:
         page.close(run_before_unload=True)
     assert asked.value.type == "beforeunload"
