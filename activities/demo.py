@@ -64,7 +64,10 @@ from .demo_data import (
     VIRTUAL_PLACE,
     Status,
 )
-from .models import PARTICIPANT_FIELDS, Activity, ActivityTransition, Institution, SupportNetwork
+from .models import DECISIONS, PARTICIPANT_FIELDS, Activity, ActivityTransition, Institution, SupportNetwork
+
+# The activity's columns that copy its steps' times (Activity.times_from_steps).
+WORKFLOW_TIMES = ("submitted_at", "decided_at")
 
 
 def report_nothing(line):
@@ -467,6 +470,7 @@ class BulkCreateWriter:
             for a, b, by, comment in plan.transitions
         ]
         ActivityTransition.objects.bulk_create(transitions)
+        Activity.objects.filter(pk__in=[activity.pk for activity in activities]).times_from_steps()
         return {"activities": len(activities), "transitions": len(transitions), "institution_links": len(links)}
 
 
@@ -484,8 +488,9 @@ class CopyWriter:
             pairs = list(zip(ids, batch, strict=True))
             unplanned = _unplanned_columns(batch[0], self.now)
             planned = [Activity._meta.get_field(name).column for name in batch[0].fields]
-            columns = [Activity._meta.pk.column, *planned, *unplanned]
-            _copy(cursor, Activity, columns, ((pk, *plan.fields.values(), *unplanned.values()) for pk, plan in pairs))
+            columns = [Activity._meta.pk.column, *planned, *WORKFLOW_TIMES, *unplanned]
+            rows = ((pk, *plan.fields.values(), *self.times(plan), *unplanned.values()) for pk, plan in pairs)
+            _copy(cursor, Activity, columns, rows)
             links = [(pk, i) for pk, plan in pairs for i in plan.institution_ids]
             _copy(cursor, Activity.institutions.through, ["activity_id", "institution_id"], links)
             transitions = [(pk, *step, self.now) for pk, plan in pairs for step in plan.transitions]
@@ -493,13 +498,20 @@ class CopyWriter:
             _copy(cursor, ActivityTransition, columns, transitions)
         return {"activities": len(batch), "transitions": len(transitions), "institution_links": len(links)}
 
+    def times(self, plan):
+        """submitted_at and decided_at, as Activity.times_from_steps would read them from the
+        steps this writer stamps with its own time."""
+        submitted = any(to == Status.SUBMITTED for _from, to, *_rest in plan.transitions)
+        decided = any(src == Status.SUBMITTED and to in DECISIONS for src, to, *_rest in plan.transitions)
+        return (self.now if submitted else None, self.now if decided else None)
+
 
 def _unplanned_columns(plan, now):
     """The activity columns a plan leaves to Django, with the values bulk_create would give them:
     COPY skips Django's defaults, and a field added to Activity later must not break seeding."""
     columns = {}
     for field in Activity._meta.concrete_fields:
-        if field.primary_key or field.attname in plan.fields:
+        if field.primary_key or field.attname in plan.fields or field.attname in WORKFLOW_TIMES:
             continue
         stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         columns[field.column] = now if stamped else field.get_default()

@@ -102,12 +102,30 @@ class ActivityQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(region=region)
 
+    def times_from_steps(self):
+        """Set submitted_at and decided_at from the recorded steps, for rows written without
+        `transition` (a bulk load, steps added by hand); returns how many. An UPDATE: no signal
+        fires, so the caller rebuilds the tallies (reports.tally.rebuild)."""
+        steps = ActivityTransition.objects.filter(activity=models.OuterRef("pk")).order_by("-at", "-id")
+        submitted = steps.filter(to_status=ActivityStatus.SUBMITTED)
+        decided = steps.filter(from_status=ActivityStatus.SUBMITTED, to_status__in=DECISIONS)
+        return self.update(
+            submitted_at=models.Subquery(submitted.values("at")[:1]),
+            decided_at=models.Subquery(decided.values("at")[:1]),
+        )
+
 
 class ActivityStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned for changes")
+
+
+# A decision answers a submission; reopening an approved activity is not one.
+DECISIONS = (ActivityStatus.APPROVED, ActivityStatus.RETURNED)
+# What a step of the workflow writes on the activity.
+WORKFLOW_FIELDS = ("status", "approved_at", "submitted_at", "decided_at")
 
 
 def count_field(label):
@@ -208,6 +226,12 @@ class Activity(models.Model):
     # When the activity was last approved; empty unless it is approved. A public release counts the
     # activities approved by its cut-off, so an approval shows in public at the next release only.
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    # The workflow's latest submission, and the latest approval or return that answered one: the
+    # review queue waits since the first, completeness times both (reports.tally). Set with the
+    # step that records them (transition); a return keeps submitted_at, a new submission keeps
+    # decided_at, which is then older than it: the activity is waiting again.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic locking: an edit based on an older version is refused, not merged.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -216,7 +240,8 @@ class Activity(models.Model):
     client_uuid = models.UUIDField(_("client UUID"), default=uuid.uuid4, unique=True, editable=False)
 
     objects = ActivityQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The workflow's times are the steps' facts: reverting an edit must not move them.
+    history = HistoricalRecords(excluded_fields=["updated_at", "submitted_at", "decided_at"])
     # A KnownReferences set by a bulk loader on each activity it checks; None asks the database.
     known_references = None
 
@@ -240,6 +265,8 @@ class Activity(models.Model):
             models.Index(fields=["updated_at"], name="activity_updated_at"),
             # A release reads the activities approved by its cut-off.
             models.Index(fields=["status", "approved_at"], name="activity_status_approved_at"),
+            # The review queue's, on (status, submitted_at NULLS FIRST, id), is made by migration
+            # 0008 on PostgreSQL only: SQLite does not accept NULLS FIRST in an index.
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="activity_end_not_before_start"),
@@ -445,9 +472,14 @@ class Activity(models.Model):
             if action in ("approve", "return", "reopen"):
                 self.review_comment = comment
             self.version += 1
-            self.approved_at = timezone.now() if target == self.Status.APPROVED else None
-            self.save(update_fields=["status", "review_comment", "version", "approved_at", "updated_at"])
-            return self.transitions.create(from_status=previous, to_status=target, by=by, comment=comment)
+            step = self.transitions.create(from_status=previous, to_status=target, by=by, comment=comment)
+            self.approved_at = step.at if target == self.Status.APPROVED else None
+            if action == "submit":
+                self.submitted_at = step.at
+            elif action in ("approve", "return"):
+                self.decided_at = step.at
+            self.save(update_fields=[*WORKFLOW_FIELDS, "review_comment", "version", "updated_at"])
+            return step
 
 
 class EditConflict(ValidationError):

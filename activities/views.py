@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from . import evidence as evidence_service
 from . import previews, services
 from .filters import ActivityFilter
 from .forms import ActivityForm, EvidenceForm, ReviewForm
-from .models import PARTICIPANT_FIELDS, Activity, ActivityTransition, Evidence, Institution
+from .models import PARTICIPANT_FIELDS, Activity, Evidence, Institution
 
 PAGE_SIZE = 50
 
@@ -108,16 +108,12 @@ def queue_query(data):
 def queue_activities(user, params):
     """The filterset and the submitted activities it keeps, longest waiting first.
 
-    Waiting since the latest submission (a returned activity sent again queues anew), read by one
-    subquery per row that the transitions' activity index serves, not one query per activity.
+    Waiting since the latest submission (a returned activity sent again queues anew), which the
+    activity keeps (submitted_at): a page is read from the queue's index, not sorted.
     """
-    submitted_at = ActivityTransition.objects.filter(
-        activity=OuterRef("pk"), to_status=Activity.Status.SUBMITTED
-    ).order_by("-at", "-id")
     activities = (
         Activity.objects.filter(status=Activity.Status.SUBMITTED)
         .select_related("region", "objective", "service__program")
-        .annotate(submitted_at=Subquery(submitted_at.values("at")[:1]))
         # Submitted with no recorded step (loaded by hand, or before steps were recorded): first.
         .order_by(F("submitted_at").asc(nulls_first=True), "pk")
     )
@@ -142,7 +138,7 @@ def next_in_queue(request, done, query):
     queue (after it, else from the start), or back to that queue when nothing is left in it."""
     activities = queue_activities(request.user, QueryDict(query))[1]
     activities = activities.exclude(pk=done.pk)
-    if getattr(done, "submitted_at", None) is None:
+    if done.submitted_at is None:
         later = Q(submitted_at__isnull=False) | Q(pk__gt=done.pk)
     else:
         later = Q(submitted_at__gt=done.submitted_at) | Q(submitted_at=done.submitted_at, pk__gt=done.pk)
@@ -157,11 +153,6 @@ def with_queue(url, query):
     return f"{url}?{urlencode({'queue': query})}" if query else url
 
 
-def last_submitted_at(activity):
-    step = activity.transitions.filter(to_status=Activity.Status.SUBMITTED).order_by("-at", "-id").first()
-    return step.at if step else None
-
-
 @login_required
 def activity_detail(request, pk):
     activity = visible_activity(request.user, pk)
@@ -169,7 +160,7 @@ def activity_detail(request, pk):
     can_review = access.can_review_activity(request.user, activity)
     transitions = activity.transitions.select_related("by")
     # What the queue sorts by: the latest submission, shown while the activity waits for review.
-    submitted_at = last_submitted_at(activity) if activity.status == Activity.Status.SUBMITTED else None
+    submitted_at = activity.submitted_at if activity.status == Activity.Status.SUBMITTED else None
     context = {
         "activity": activity,
         "institutions": activity.institutions.all(),
@@ -437,8 +428,6 @@ def activity_review(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose approve, return or reopen."))
         return redirect(with_queue(activity.get_absolute_url(), query))
-    # Read before the step: where the activity stood in the queue decides which one comes next.
-    activity.submitted_at = last_submitted_at(activity)
     return _transition(request, activity, form.cleaned_data["action"], form.cleaned_data["comment"], query)
 
 

@@ -12,34 +12,33 @@ The rules, said once here and on the page (EXPECTATION_RULE, LOGGED_RULE, TIMING
   / 12; the region's expectation is the sum, None when no such target is set. Logged counts every
   objective (the question is whether the region reports at all), so it may pass what is expected.
 - Days to submit: from the activity's end date to the day (in Lima) of its latest submission.
-  Days to decide: from that submission to the approval or return that followed it; an activity
-  still waiting has none. Medians over the activities of the cell that have one.
+  Days to decide: from that submission to the approval or return that followed it, in whole hours
+  shown as days; an activity still waiting has none. Medians over the activities of the cell that
+  have one.
 
-Three queries whatever the number of regions, months or activities: the regions, the targets, and
-one grouped query over the activities (after SET LOCAL jit = off, see cells_in_sql). On PostgreSQL
-the medians are `percentile_cont` in that query; elsewhere (SQLite, for development) the same rows
-are read and grouped in Python.
+Four queries whatever the number of regions, months or activities: the regions, the targets, and
+two over the tallies (reports.tally), which every write of an activity keeps exact: its statuses
+summed by region and month, and the histograms of its timings, from which the medians are exact.
 """
 
 import csv
 import datetime
 import io
-import statistics
 from dataclasses import dataclass
+from itertools import groupby
 
 import xlsxwriter
-from django.db import connection, transaction
-from django.db.models import Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from activities.models import Activity, ActivityTransition
+from activities.models import Activity
 from programs.models import Indicator, Target
 from regions.models import Region
 
 from .generators import FORMULA_STARTS, XLSX_OPTIONS
+from .models import Tally, TimingTally
 
 # The longest range the page, exports and API accept: 15 regions × 24 months is a table a person
 # can still read, and the query stays well under a second on a million activities.
@@ -57,13 +56,16 @@ LOGGED_RULE = gettext_lazy(
 )
 TIMING_RULE = gettext_lazy(
     "Days to submit: from the activity's end date to its latest submission. Days to decide: from that "
-    "submission to the approval or return that followed it. Medians over the activities that have one."
+    "submission to the approval or return that followed it, counted in whole hours. Medians over the "
+    "activities that have one."
 )
 
 Status = Activity.Status
-# A decision answers a submission; reopening an approved activity is not one.
-DECISIONS = (Status.APPROVED, Status.RETURNED)
+Kind = TimingTally.Kind
 COUNTS = ("logged", "drafts", "submitted", "approved", "returned")
+STATUS_COUNTS = {Status.DRAFT: "drafts", Status.SUBMITTED: "submitted", Status.APPROVED: "approved",
+                 Status.RETURNED: "returned"}  # fmt: skip
+TIMING_KEYS = {Kind.SUBMIT: "days_to_submit", Kind.DECIDE: "days_to_decide"}
 
 
 def month_start(day):
@@ -188,121 +190,44 @@ def _monthly_share(by_period, indicator, region, year, quarter):
     return None if yearly is None else yearly / 12
 
 
-# --- Logged, status and timing, from the activities -------------------------------------------------
-
-
-def activities_in(months, region_ids=None):
-    """The activities that start in the months (first days, oldest first), in the regions (ids;
-    None for every region), with their month: the rows both ways of grouping read."""
-    activities = Activity.objects.filter(start_date__gte=months[0], start_date__lt=add_months(months[-1], 1))
-    if region_ids is not None:
-        activities = activities.filter(region_id__in=region_ids)
-    return activities.order_by().annotate(month=TruncMonth("start_date"))
-
-
-def activity_rows(months, region_ids=None):
-    """One row per activity of the months and regions: region_id, month, status, end_date,
-    submitted_at (its latest submission) and decided_at (its latest approval or return).
-
-    A decision always answers the submission just before it, so the latest decision follows the
-    latest submission unless the activity is waiting again: then decided_at < submitted_at, and the
-    grouping ignores it. The Python way reads these; PostgreSQL finds the same two times in one
-    probe per activity (GROUPED_SQL)."""
-    transitions = ActivityTransition.objects.filter(activity_id=OuterRef("pk")).order_by().values("activity_id")
-    latest_submission = transitions.filter(to_status=Status.SUBMITTED).annotate(at_=Max("at")).values("at_")
-    latest_decision = (
-        transitions.filter(from_status=Status.SUBMITTED, to_status__in=DECISIONS).annotate(at_=Max("at")).values("at_")
-    )
-    return (
-        activities_in(months, region_ids)
-        .annotate(submitted_at=Subquery(latest_submission), decided_at=Subquery(latest_decision))
-        .values("region_id", "month", "status", "end_date", "submitted_at", "decided_at")
-    )
+# --- Logged, status and timing, from the tallies ---------------------------------------------------
 
 
 def _cells(months, region_ids):
-    """{(region_id, month): {"logged", "drafts", ..., "days_to_submit", "days_to_decide"}}."""
+    """{(region_id, month): {"logged", "drafts", ..., "days_to_submit", "days_to_decide"}}: the
+    status counts from the Tally, the medians from the TimingTally's histograms (reports.tally)."""
     if not months or region_ids == []:
         return {}
-    if connection.vendor == "postgresql":
-        return cells_in_sql(months, region_ids)
-    return cells_in_python(activity_rows(months, region_ids))
-
-
-# The activities grouped by region and month, each activity's latest submission and decision found
-# in one probe of the transitions' activity index (LATERAL): on a million activities the fastest
-# of the shapes tried (bench/completeness.py; a hash join of every transition came close for six
-# months, and loses for one). The medians are PostgreSQL's percentile_cont. The submission's day is
-# taken in the portal's time zone, as people read dates on the page.
-GROUPED_SQL = """
-    SELECT a.region_id, a.month,
-           count(*),
-           count(*) FILTER (WHERE a.status = 'draft'),
-           count(*) FILTER (WHERE a.status = 'submitted'),
-           count(*) FILTER (WHERE a.status = 'approved'),
-           count(*) FILTER (WHERE a.status = 'returned'),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY (t.submitted_at AT TIME ZONE %s)::date - a.end_date),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.decided_at - t.submitted_at) / 86400)
-               FILTER (WHERE t.decided_at >= t.submitted_at)
-    FROM ({activities}) AS a
-    LEFT JOIN LATERAL (
-        SELECT max(x.at) FILTER (WHERE x.to_status = 'submitted') AS submitted_at,
-               max(x.at) FILTER (WHERE x.from_status = 'submitted' AND x.to_status IN ('approved', 'returned'))
-                   AS decided_at
-        FROM activities_activitytransition x
-        WHERE x.activity_id = a.id
-    ) AS t ON true
-    GROUP BY a.region_id, a.month
-"""
-
-
-def cells_in_sql(months, region_ids=None):
-    activities = activities_in(months, region_ids).values("id", "region_id", "month", "status", "end_date")
-    sql, params = activities.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Compiling this query to machine code (JIT) took PostgreSQL 2.7 s of 4.6 on a million
-        # activities, for nothing: it runs once.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(GROUPED_SQL.format(activities=sql), [timezone.get_current_timezone_name(), *params])
-        found = cursor.fetchall()
+    within = {"month__gte": months[0], "month__lt": add_months(months[-1], 1)}
+    if region_ids is not None:
+        within["region_id__in"] = region_ids
     cells = {}
-    for region_id, month, *counts, to_submit, to_decide in found:
-        # TruncMonth of a date is a date on PostgreSQL; a datetime would not match the months' keys.
-        month = month.date() if isinstance(month, datetime.datetime) else month
-        cells[(region_id, month)] = {
-            **dict(zip(COUNTS, counts, strict=True)),
-            "days_to_submit": _one_decimal(to_submit),
-            "days_to_decide": _one_decimal(to_decide),
-        }
+    statuses = Tally.objects.filter(**within).values_list("region_id", "month", "status").order_by()
+    for region_id, month, status, n in statuses.annotate(n=Sum("activities")):
+        cell = cells.setdefault((region_id, month), {key: 0 for key in COUNTS})
+        cell["logged"] += n
+        cell[STATUS_COUNTS[status]] += n
+    timings = TimingTally.objects.filter(**within, activities__gt=0).order_by("region_id", "month", "kind", "value")
+    histogram = timings.values_list("region_id", "month", "kind", "value", "activities")
+    for (region_id, month, kind), rows in groupby(histogram, key=lambda row: row[:3]):
+        middle = median_of_counts([(value, n) for *_key, value, n in rows])
+        cell = cells.setdefault((region_id, month), {key: 0 for key in COUNTS})
+        # Hours to decide are shown as days, like days to submit.
+        cell[TIMING_KEYS[kind]] = _one_decimal(middle if kind == Kind.SUBMIT else middle / 24)
     return cells
 
 
-def cells_in_python(activities):
-    """The same cells as the SQL, from the activities' rows: SQLite has no percentile_cont.
-    statistics.median and percentile_cont(0.5) agree (the mean of the two middle values)."""
-    grouped = {}
-    for row in activities:
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime.datetime) else month
-        cell = grouped.setdefault((row["region_id"], month), {"statuses": [], "to_submit": [], "to_decide": []})
-        cell["statuses"].append(row["status"])
-        submitted, decided = row["submitted_at"], row["decided_at"]
-        if submitted is not None:
-            cell["to_submit"].append((timezone.localtime(submitted).date() - row["end_date"]).days)
-            if decided is not None and decided >= submitted:
-                cell["to_decide"].append((decided - submitted).total_seconds() / 86400)
-    return {key: _python_cell(cell) for key, cell in grouped.items()}
-
-
-def _python_cell(cell):
-    statuses = cell["statuses"]
-    counts = [len(statuses), *(statuses.count(status) for status in (Status.DRAFT, Status.SUBMITTED))]
-    counts += [statuses.count(Status.APPROVED), statuses.count(Status.RETURNED)]
-    return {
-        **dict(zip(COUNTS, counts, strict=True)),
-        "days_to_submit": _one_decimal(statistics.median(cell["to_submit"])) if cell["to_submit"] else None,
-        "days_to_decide": _one_decimal(statistics.median(cell["to_decide"])) if cell["to_decide"] else None,
-    }
+def median_of_counts(histogram):
+    """The median of the values a histogram [(value, how many), ...] (by value) counts: the middle
+    one, or the mean of the two middle ones, as statistics.median and percentile_cont(0.5) give."""
+    total = sum(n for _value, n in histogram)
+    wanted, found, seen = [(total - 1) // 2, total // 2], [], 0
+    for value, n in histogram:
+        seen += n
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return sum(found) / 2
 
 
 def _one_decimal(value):

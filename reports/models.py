@@ -219,3 +219,29 @@ class PartnerTally(TallyCell):
             models.Index(fields=["status", "month"], name="partner_tally_status_month"),
             models.Index(fields=["institution", "status", "month"], name="partner_tally_institution"),
         ]
+
+
+class TimingTally(models.Model):
+    """How many of a region's activities starting in a month took each whole number of days to be
+    submitted, or of hours to be decided: completeness reads its medians from these counts
+    instead of from every activity (reports.tally, reports.completeness)."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", _("days to submit")
+        DECIDE = "decide", _("hours to decide")
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    value = models.IntegerField()
+    activities = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("timing tally")
+        verbose_name_plural = _("timing tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "month", "kind", "value"], name="timing_tally_one_row")
+        ]
+
+    def __str__(self):
+        return f"{self.region_id}/{self.month:%Y-%m}/{self.kind}/{self.value}: {self.activities}"

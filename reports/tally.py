@@ -1,10 +1,13 @@
 """The tallies: the activities rolled up by region, objective, service, month of start and status,
 so that staff figures add up a few thousand cells instead of scanning a million activities.
 
-Three tables (reports.models): Tally holds each cell's activities, participants and families;
+Four tables (reports.models): Tally holds each cell's activities, participants and families;
 NetworkTally and PartnerTally how many of a cell's activities name each support network and each
 partner institution, since distinct networks and institutions are not additive. Every status is
-tallied (completeness counts drafts); approved figures read status "approved".
+tallied (completeness counts drafts); approved figures read status "approved". TimingTally counts,
+per region and month, the activities that took each whole number of days to be submitted and of
+hours to be decided (by their latest submission and the decision that answered it), so that
+completeness reads exact medians from a histogram.
 
 Kept exact in the transaction of every write that changes what is counted, from one place: the
 receivers below, on the activity's own save and delete and on its partner links, so that the
@@ -27,16 +30,20 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 
 from activities.models import PARTICIPANT_FIELDS, Activity, activities_loaded
 
-from .models import NetworkTally, PartnerTally, Tally
+from .models import NetworkTally, PartnerTally, Tally, TimingTally
 
 COUNTS = (*PARTICIPANT_FIELDS, "families")
 Links = Activity.institutions.through
+TABLES = (Tally, NetworkTally, PartnerTally, TimingTally)
 CELL_COLUMNS = ("region_id", "objective_id", "service_id", "month", "status")
 # The unique index of each table (reports.models.cell_key), as ON CONFLICT names it.
 CONFLICT = "region_id, COALESCE(objective_id, 0), COALESCE(service_id, 0), month, status"
+TIMING_COLUMNS = ("region_id", "month", "kind", "value")
+Kind = TimingTally.Kind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Counted:
     counts: tuple  # COUNTS, in order
     network_id: int | None
     institution_ids: frozenset = frozenset()
+    days_to_submit: int | None = None
+    hours_to_decide: int | None = None
 
     @property
     def cell(self):
@@ -60,15 +69,45 @@ class Counted:
         month = self.start_date.replace(day=1)
         return (self.region_id, self.objective_id, self.service_id, month, self.status)
 
+    @property
+    def timings(self):
+        """The TimingTally keys the activity counts in: none, one or both."""
+        if self.start_date is None:
+            return ()
+        month = self.start_date.replace(day=1)
+        found = ((Kind.SUBMIT, self.days_to_submit), (Kind.DECIDE, self.hours_to_decide))
+        return tuple((self.region_id, month, kind, value) for kind, value in found if value is not None)
 
-FIELDS = ("region_id", "objective_id", "service_id", "start_date", "status", *COUNTS, "support_network_id")
+
+TIMES = ("end_date", "submitted_at", "decided_at")
+FIELDS = ("region_id", "objective_id", "service_id", "start_date", "status", *COUNTS, "support_network_id", *TIMES)
 
 
 def _counted(values, institution_ids=frozenset()):
-    region, objective, service, start, status, *rest = values
-    if isinstance(start, str):
-        start = datetime.date.fromisoformat(start)
-    return Counted(region, objective, service, start, status, tuple(rest[:-1]), rest[-1], frozenset(institution_ids))
+    region, objective, service, start, status = values[:5]
+    counts, network = tuple(values[5 : 5 + len(COUNTS)]), values[5 + len(COUNTS)]
+    end, submitted, decided = values[-len(TIMES) :]
+    start = _date(start)
+    return Counted(
+        region, objective, service, start, status, counts, network, frozenset(institution_ids),
+        *timing(_date(end), submitted, decided),
+    )  # fmt: skip
+
+
+def _date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def timing(end_date, submitted_at, decided_at):
+    """(days to submit, hours to decide), each None when it does not apply (completeness.TIMING_RULE):
+    days from the end date to the day, in the portal's time zone, of the latest submission; whole
+    hours from that submission to the decision that answered it, none while it waits again."""
+    days = hours = None
+    if submitted_at is not None and end_date is not None:
+        days = (timezone.localtime(submitted_at, timezone.get_default_timezone()).date() - end_date).days
+    if submitted_at is not None and decided_at is not None and decided_at >= submitted_at:
+        hours = int((decided_at - submitted_at).total_seconds() // 3600)
+    return days, hours
 
 
 def _rows(ids, *, lock):
@@ -101,10 +140,13 @@ def _links(ids):
 def move(changes):
     """Apply [(before, after), ...] (Counted or None) to the tallies: one upsert per table at most."""
     sums, networks, partners = defaultdict(lambda: [0] * (1 + len(COUNTS))), defaultdict(int), defaultdict(int)
+    timings = defaultdict(int)
     for before, after in changes:
         for sign, side in ((-1, before), (1, after)):
             if side is None or side.cell is None:
                 continue
+            for key in side.timings:
+                timings[key] += sign
             cell = sums[side.cell]
             cell[0] += sign
             for i, value in enumerate(side.counts, start=1):
@@ -116,16 +158,21 @@ def move(changes):
     _upsert(Tally, ("activities", *COUNTS), {key: tuple(v) for key, v in sums.items() if any(v)})
     _upsert(NetworkTally, ("activities",), {key: (n,) for key, n in networks.items() if n}, "support_network_id")
     _upsert(PartnerTally, ("activities",), {key: (n,) for key, n in partners.items() if n}, "institution_id")
+    _upsert(TimingTally, ("activities",), {key: (n,) for key, n in timings.items() if n})
 
 
 def _upsert(model, counts, deltas, extra=None):
     if not deltas:
         return
-    keys = [*CELL_COLUMNS, *([extra] if extra else [])]
+    if model is TimingTally:
+        keys, conflict = TIMING_COLUMNS, ", ".join(TIMING_COLUMNS)
+    else:
+        keys = [*CELL_COLUMNS, *([extra] if extra else [])]
+        conflict = CONFLICT + (f", {connection.ops.quote_name(extra)}" if extra else "")
     # Key order, the same in every transaction: two moves lock their rows in one order, no deadlock.
     rows = sorted(deltas.items(), key=lambda item: tuple(_sortable(v) for v in item[0]))
     if connection.vendor == "postgresql":
-        _upsert_sql(model, keys, counts, rows, extra)
+        _upsert_sql(model, keys, counts, rows, conflict)
     else:
         _upsert_orm(model, keys, counts, rows)
 
@@ -134,11 +181,10 @@ def _sortable(value):
     return (value is not None, value if value is not None else 0)
 
 
-def _upsert_sql(model, keys, counts, rows, extra):
+def _upsert_sql(model, keys, counts, rows, conflict):
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [*keys, *counts]
-    conflict = CONFLICT + (f", {quote(extra)}" if extra else "")
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in counts)
     for start in range(0, len(rows), 1_000):
@@ -236,7 +282,8 @@ activities_loaded.connect(_loaded, sender=Activity, dispatch_uid="tally_loaded")
 
 def rebuild():
     """Recount every tally from the activities, in one transaction: three INSERT ... SELECT ...
-    GROUP BY. For what bypasses the receivers: a bulk load by COPY, a restore, a repair."""
+    GROUP BY, and the timings. For what bypasses the receivers: a bulk load by COPY, a restore,
+    a repair."""
     activity = connection.ops.quote_name(Activity._meta.db_table)
     links = connection.ops.quote_name(Links._meta.db_table)
     month = month_sql("a.start_date")
@@ -265,7 +312,27 @@ def rebuild():
                 f"INSERT INTO {table} ({', '.join([*CELL_COLUMNS, *columns])}) {select} "
                 f"WHERE a.start_date IS NOT NULL {' '.join(condition)} GROUP BY {group}"
             )
-    return {model.__name__: model.objects.count() for model in (Tally, NetworkTally, PartnerTally)}
+        _rebuild_timings()
+    return {model.__name__: model.objects.count() for model in TABLES}
+
+
+def _rebuild_timings():
+    """The timings in Python, with the function the receivers use (timing): days in the portal's
+    time zone and whole hours read alike on every database. Only submitted activities have any."""
+    TimingTally.objects.all().delete()
+    counted = defaultdict(int)
+    rows = Activity.objects.filter(start_date__isnull=False, submitted_at__isnull=False).order_by()
+    for region, start, end, submitted, decided in rows.values_list("region_id", "start_date", *TIMES).iterator(
+        chunk_size=20_000
+    ):
+        days, hours = timing(end, submitted, decided)
+        month = start.replace(day=1)
+        counted[(region, month, Kind.SUBMIT, days)] += days is not None
+        counted[(region, month, Kind.DECIDE, hours)] += hours is not None
+    TimingTally.objects.bulk_create(
+        (TimingTally(**dict(zip(TIMING_COLUMNS, key, strict=True)), activities=n) for key, n in counted.items() if n),
+        batch_size=5_000,
+    )
 
 
 def month_sql(column):
@@ -280,7 +347,7 @@ def analyze():
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (Tally, NetworkTally, PartnerTally):
+        for model in TABLES:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
@@ -294,6 +361,10 @@ def tallied():
         },
         "networks": dict(_cells(NetworkTally, "support_network_id")),
         "partners": dict(_cells(PartnerTally, "institution_id")),
+        "timings": {
+            tuple(key): n
+            for *key, n in TimingTally.objects.exclude(activities=0).values_list(*TIMING_COLUMNS, "activities")
+        },
     }
 
 
@@ -307,10 +378,12 @@ def recount():
     reference the tests hold the tallies to, sharing no SQL with rebuild()."""
     everything = stored(Activity.objects.values_list("pk", flat=True), lock=False)
     found = {"sums": defaultdict(lambda: [0] * (1 + len(COUNTS))), "networks": defaultdict(int)}
-    found["partners"] = defaultdict(int)
+    found["partners"], found["timings"] = defaultdict(int), defaultdict(int)
     for activity in everything.values():
         if activity.cell is None:
             continue
+        for key in activity.timings:
+            found["timings"][key] += 1
         sums = found["sums"][activity.cell]
         sums[0] += 1
         for i, value in enumerate(activity.counts, start=1):
@@ -323,4 +396,5 @@ def recount():
         "sums": {key: tuple(value) for key, value in found["sums"].items()},
         "networks": dict(found["networks"]),
         "partners": dict(found["partners"]),
+        "timings": dict(found["timings"]),
     }

@@ -27,9 +27,11 @@ def at(hours):
 
 
 def submit_at(activity, when, by=None, from_status="draft"):
-    """A submission step recorded at a chosen time (the model stamps `at` itself, so it is set after)."""
+    """A submission step recorded at a chosen time (the model stamps `at` itself, so it is set after),
+    and the activity's times read from its steps, as after a bulk load."""
     step = ActivityTransition.objects.create(activity=activity, from_status=from_status, to_status="submitted", by=by)
     ActivityTransition.objects.filter(pk=step.pk).update(at=when)
+    Activity.objects.filter(pk=activity.pk).times_from_steps()
     return step
 
 

@@ -186,6 +186,17 @@ def test_status_changes_lead_to_each_activitys_status():
     assert not Activity.objects.filter(status=Status.RETURNED, review_comment="").exists()
 
 
+def test_each_activity_keeps_the_times_of_its_steps():
+    seed("--activities", str(N), "--seed", "1")
+    written = list(Activity.objects.order_by("pk").values_list("submitted_at", "decided_at"))
+
+    Activity.objects.times_from_steps()
+
+    assert list(Activity.objects.order_by("pk").values_list("submitted_at", "decided_at")) == written
+    assert Activity.objects.filter(status=Status.SUBMITTED, submitted_at__isnull=False).exists()
+    assert not Activity.objects.filter(status=Status.DRAFT, submitted_at__isnull=False).exists()
+
+
 def test_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
 

@@ -259,6 +259,22 @@ def test_the_rebuild_command_recounts_every_tally(db, amazonas, puno):
     assert tally.tallied() == expected == tally.recount()
 
 
+def test_the_rebuild_command_reads_the_workflow_times_again_when_asked(db, amazonas, coord_amazonas, staff):
+    activity = ActivityFactory(region=amazonas, status=Status.DRAFT, with_evidence=True)
+    activity.transition("submit", by=coord_amazonas)
+    activity.transition("approve", by=staff)
+    expected = tally.tallied()
+    assert expected["timings"]
+    # As an older release writing steps would leave them: the steps there, the times not.
+    Activity.objects.update(submitted_at=None, decided_at=None)
+    call_command("rebuild_tallies", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert tally.tallied()["timings"] == {}
+
+    call_command("rebuild_tallies", "--times", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert tally.tallied() == expected == tally.recount()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at a time")
 @pytest.mark.django_db(transaction=True)
 def test_two_approvals_at_once_in_one_cell_both_count(amazonas, staff):

@@ -48,6 +48,34 @@ class TestTransitions:
         steps = list(stored.transitions.values_list("from_status", "to_status", "by__username"))
         assert steps == [(DRAFT, SUBMITTED, "coord-amazonas"), (SUBMITTED, APPROVED, "staff")]
 
+    def test_the_activity_keeps_its_latest_submission_and_the_decision_that_answered_it(
+        self, draft, coord_amazonas, staff
+    ):
+        sent = draft.transition("submit", by=coord_amazonas)
+        back = draft.transition("return", by=staff, comment="Falta la lista.")
+        assert (reload(draft).submitted_at, reload(draft).decided_at) == (sent.at, back.at)
+        again = draft.transition("submit", by=coord_amazonas)
+        # Waiting again: the earlier decision stays, older than the submission it did not answer.
+        assert (reload(draft).submitted_at, reload(draft).decided_at) == (again.at, back.at)
+        approved = draft.transition("approve", by=staff)
+        stored = reload(draft)
+        assert (stored.submitted_at, stored.decided_at, stored.approved_at) == (again.at, approved.at, approved.at)
+        draft.transition("reopen", by=staff, comment="Corregir la fecha.")
+        # A reopening is no decision.
+        assert (reload(draft).submitted_at, reload(draft).decided_at) == (again.at, approved.at)
+        times = list(Activity.objects.filter(pk=draft.pk).values_list("submitted_at", "decided_at"))
+        Activity.objects.filter(pk=draft.pk).times_from_steps()
+        assert list(Activity.objects.filter(pk=draft.pk).values_list("submitted_at", "decided_at")) == times
+
+    def test_an_older_version_restored_from_the_history_keeps_the_workflow_times(self, draft, coord_amazonas, staff):
+        draft.transition("submit", by=coord_amazonas)
+        draft.transition("return", by=staff, comment="Falta la lista.")
+        # What the admin's "revert" saves: the oldest version, from before any step.
+        restored = draft.history.earliest().instance
+        stored = reload(draft)
+        assert (restored.submitted_at, restored.decided_at) == (stored.submitted_at, stored.decided_at)
+        assert stored.submitted_at is not None
+
     def test_each_transition_records_who_when_from_to_and_the_comment(self, draft, coord_amazonas, staff):
         before = datetime.datetime.now(datetime.UTC)
         draft.transition("submit", by=coord_amazonas)

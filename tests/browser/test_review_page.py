@@ -103,6 +103,7 @@ def waiting(server):
     type(activity).objects.filter(pk=activity.pk).update(status="submitted")
     step = ActivityTransition.objects.create(activity=activity, from_status="draft", to_status="submitted")
     ActivityTransition.objects.filter(pk=step.pk).update(at=timezone.now() - datetime.timedelta(days=3))
+    type(activity).objects.filter(pk=activity.pk).times_from_steps()
     EvidenceFactory(activity=activity, file=ContentFile(jpeg(), name="f.jpg"), content_type=Evidence.Kind.JPEG, size=1)
     EvidenceFactory(activity=activity, file=ContentFile(pdf(), name="f.pdf"), content_type=Evidence.Kind.PDF, size=1)
     return activity

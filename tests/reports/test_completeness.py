@@ -2,9 +2,14 @@
 GET /api/v1/completeness/): figures against hand-made activities and transitions with set dates,
 silent regions flagged in words, staff only, exports, filters and bad input."""
 
+import contextlib
 import csv
 import datetime
 import io
+import itertools
+import random
+import statistics
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -14,12 +19,12 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from activities.models import ActivityTransition
+from activities.models import Activity, ActivityTransition
 from programs.models import Indicator, Target
 from regions.models import Region
-from reports import completeness
+from reports import completeness, tally
 
-from ..factories import ActivityFactory
+from ..factories import ActivityFactory, EvidenceFactory
 
 PAGE = "/en/panel/dashboard/completeness/"
 API = "/api/v1/completeness/"
@@ -32,7 +37,9 @@ def when(text):
 
 
 def activity(region, status, start, end=None, steps=()):
-    """An activity with its transitions at the given times: steps are (from, to, "iso datetime")."""
+    """An activity with its transitions at the given times: steps are (from, to, "iso datetime").
+    The steps are written around the workflow, as a bulk loader writes them: the activity's times
+    are read from them and the tallies rebuilt, as such a loader does."""
     start = datetime.date.fromisoformat(start)
     made = ActivityFactory(
         region=region, status=status, start_date=start, end_date=end and datetime.date.fromisoformat(end) or start
@@ -40,6 +47,9 @@ def activity(region, status, start, end=None, steps=()):
     for source, target, at in steps:
         step = ActivityTransition.objects.create(activity=made, from_status=source, to_status=target)
         ActivityTransition.objects.filter(pk=step.pk).update(at=when(at))
+    if steps:
+        Activity.objects.filter(pk=made.pk).times_from_steps()
+        tally.rebuild()
     return made
 
 
@@ -133,12 +143,45 @@ def test_a_region_without_target_or_activity(march):
     assert row["nothing_logged"] is True
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares PostgreSQL's medians with Python's")
-def test_the_python_fallback_gives_the_same_cells_as_postgresql(march):
-    months = completeness.months_between(datetime.date(2025, 2, 1), APRIL)
-    in_python = completeness.cells_in_python(completeness.activity_rows(months))
-    assert len(in_python) == 4  # Amazonas in February, March and April; Lima in March
-    assert in_python == completeness.cells_in_sql(months)
+@pytest.mark.parametrize("seed", range(20))
+def test_the_median_of_counted_values_is_the_median_of_the_values(seed):
+    rng = random.Random(seed)
+    values = sorted(rng.choice(range(-3, 40)) for _ in range(rng.randint(1, 60)))
+    histogram = [(value, len(list(same))) for value, same in itertools.groupby(values)]
+    assert completeness.median_of_counts(histogram) == statistics.median(values)
+
+
+def test_the_medians_follow_the_workflow_as_it_happens(amazonas, staff, coord_amazonas):
+    """Submitted, returned, sent again and approved through the workflow itself: the figures move
+    with each step, through the tallies' receivers, without a rebuild."""
+    made = ActivityFactory(region=amazonas, status="draft", start_date=MARCH, end_date=MARCH)
+    EvidenceFactory(activity=made)
+    with time_at("2025-03-03T10:00-05:00"):
+        made.transition("submit", by=coord_amazonas)
+    assert march_row()["days_to_submit"] == 2.0 and march_row()["days_to_decide"] is None
+    with time_at("2025-03-04T04:00-05:00"):
+        made.transition("return", by=staff, comment="Falta la lista.")
+    assert (march_row()["returned"], march_row()["days_to_decide"]) == (1, 0.8)  # 18 hours
+    with time_at("2025-03-08T10:00-05:00"):
+        made.transition("submit", by=coord_amazonas)
+    # Waiting again: its earlier decision answered an earlier submission.
+    assert (march_row()["days_to_submit"], march_row()["days_to_decide"], march_row()["submitted"]) == (7.0, None, 1)
+    with time_at("2025-03-10T10:59-05:00"):
+        made.transition("approve", by=staff)
+    assert (march_row()["approved"], march_row()["days_to_decide"]) == (1, 2.0)  # 48 whole hours
+    assert tally.tallied() == tally.recount()
+
+
+def march_row():
+    return rows_by(completeness.completeness(first=MARCH, last=MARCH))["amazonas", MARCH]
+
+
+@contextlib.contextmanager
+def time_at(text):
+    """The workflow's steps stamped at a set time: the clock that auto_now_add reads."""
+    moment = when(text)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 def test_three_queries_whatever_the_regions_and_months(march, puno):
@@ -147,9 +190,8 @@ def test_three_queries_whatever_the_regions_and_months(march, puno):
     activity(puno, "approved", "2025-05-02", steps=[("draft", "submitted", "2025-05-03T10:00-05:00")])
     with CaptureQueriesContext(connection) as many:
         completeness.completeness(first=datetime.date(2024, 6, 1), last=datetime.date(2026, 5, 1))
-    # The regions, the targets and the grouped activities (after SET LOCAL jit = off on PostgreSQL,
-    # in a transaction: a savepoint in the test's own).
-    assert statements(few) == statements(many) == (4 if connection.vendor == "postgresql" else 3)
+    # The regions, the targets, the statuses' tallies and the timings' histograms.
+    assert statements(few) == statements(many) == 4
 
 
 def statements(captured):
