@@ -169,7 +169,10 @@ def test_the_medians_follow_the_workflow_as_it_happens(amazonas, staff, coord_am
     with time_at("2025-03-10T10:59-05:00"):
         made.transition("approve", by=staff)
     assert (march_row()["approved"], march_row()["days_to_decide"]) == (1, 2.0)  # 48 whole hours
-    assert tally.tallied() == tally.recount()
+    kept = tally.tallied()
+    assert kept == tally.recount()
+    tally.rebuild()
+    assert tally.tallied() == kept
 
 
 def march_row():
