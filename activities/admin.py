@@ -1,6 +1,11 @@
+import datetime
+from itertools import islice
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import EmptyPage
+from django.db import connection
+from django.db.models import DateField, Max, Min, Value
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,7 +14,7 @@ from prevent_protect.counting import EstimatingPaginator
 from programs.models import Service
 from regions.admin import AdminOnly, ContentAdmin
 
-from .models import Activity, ActivityTransition, Evidence, Institution, SupportNetwork
+from .models import Activity, ActivityQuerySet, ActivityTransition, Evidence, Institution, SupportNetwork
 
 
 @admin.register(Institution)
@@ -73,6 +78,51 @@ class ChangeListPaginator(EstimatingPaginator):
             return super().page(min(int(number), self.num_pages))
 
 
+# Past this many periods one scan beats the probes (the drill-down asks for at most 31 days).
+MAX_PROBES = 400
+
+
+class DrillDownActivities(ActivityQuerySet):
+    """The admin's activities. Its date drill-down (date_hierarchy) asks for the years, months or
+    days that hold activities: Django answers with a DISTINCT over every row (170 ms of a 225 ms page
+    at a million activities); this probes each candidate period for one row, through the date
+    index, all in one query."""
+
+    def dates(self, field_name, kind, order="ASC"):
+        if connection.vendor != "postgresql" or kind not in ("year", "month", "day"):
+            # SQLite, for development, allows no LIMIT inside a UNION; few rows there anyway.
+            return super().dates(field_name, kind, order)
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        candidates = list(islice(periods(bounds["first"], bounds["last"], kind), MAX_PROBES + 1))
+        if len(candidates) > MAX_PROBES:
+            return super().dates(field_name, kind, order)
+        probes = [
+            self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+            .order_by()
+            .annotate(period=Value(start, DateField()))
+            .values_list("period", flat=True)[:1]
+            for start, end in candidates
+        ]
+        found = sorted(probes[0].union(*probes[1:], all=True))
+        return found if order == "ASC" else found[::-1]
+
+
+def periods(first, last, kind):
+    """(start, end) of each year, month or day from the one holding `first` to the one holding `last`."""
+    start = {"year": first.replace(month=1, day=1), "month": first.replace(day=1), "day": first}[kind]
+    while start <= last:
+        if kind == "day":
+            end = start + datetime.timedelta(days=1)
+        elif kind == "month":
+            end = (start + datetime.timedelta(days=32)).replace(day=1)
+        else:
+            end = start.replace(year=start.year + 1)
+        yield start, end
+        start = end
+
+
 class ActivityChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
@@ -100,6 +150,10 @@ class ActivityAdmin(AdminOnly, SimpleHistoryAdmin):
 
     def get_changelist(self, request, **kwargs):
         return ActivityChangeList
+
+    def get_queryset(self, request):
+        found = super().get_queryset(request)
+        return DrillDownActivities(model=found.model, query=found.query, using=found.db)
 
     @admin.display(description=_("participants"))
     def participants(self, obj):
