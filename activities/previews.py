@@ -10,13 +10,19 @@ so a file stored before those checks existed, or put in storage some other way, 
 Rendering is the one place the server draws what a file describes, so the first page is weighed
 before PDFium sees it: what it must parse to draw it (content, forms, fonts, patterns) is capped,
 as are the pictures it must decode and the scale it is drawn at. A page over those limits simply
-has no preview; the file can still be downloaded.
+has no preview; the file can still be downloaded. PDFium itself runs in a short-lived process of its
+own (activities.pdf_render) with a memory and a CPU-time limit, no environment and nothing of the
+portal loaded: what the checks miss costs that process, not the web worker.
 """
 
 import io
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pypdf
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from PIL import Image
@@ -53,6 +59,9 @@ WHOLE_DECODE_FILTERS = frozenset({"/JPXDecode", "/JBIG2Decode"})
 # wide is no document, and drawing a speck of a page at thousands of times its size makes PDFium
 # build pattern tiles and image stretches at that size.
 MAX_RENDER_SCALE = THUMBNAIL_SIDE / 72
+# The renderer's process, and the pixel formats it may answer with (PDFium draws RGB, RGBA or gray).
+RENDERER = str(Path(__file__).with_name("pdf_render.py"))
+PIXEL_MODES = {"RGB": 3, "RGBA": 4, "L": 1}
 # Keys that lead from the first page to other pages or to the document's outline, not to what is drawn.
 NOT_DRAWN_KEYS = frozenset({"/Parent", "/P", "/Dest", "/A", "/Popup", "/IRT", "/StructParent", "/StructParents"})
 
@@ -86,9 +95,9 @@ def thumbnail(*, evidence, by):
     if kind == EvidenceKind.PDF:
         if not _pdf_is_safe(content):
             return None
-        # PDFium is not thread-safe, and one drawing at a time keeps a process's peak as measured.
+        # One drawing at a time per web process keeps the machine's peak as measured.
         with DECODING:
-            image = _first_page(content)
+            image = render_first_page(content)
     else:
         try:
             with DECODING:
@@ -156,44 +165,45 @@ def _picture_is_small(image):
     return pixels <= (MAX_WHOLE_DECODE_PIXELS if filters & WHOLE_DECODE_FILTERS else MAX_PHOTO_PIXELS)
 
 
-def _first_page(content):
-    """The first page drawn to fit the thumbnail, or None if PDFium cannot read the file."""
-    import pypdfium2  # loaded on the first PDF preview only: it brings a native library
-
-    document = None
+def render_first_page(content):
+    """The first page drawn to fit the thumbnail by PDFium in a process of its own (pdf_render), or
+    None if it cannot be drawn there within its memory and time."""
+    seconds = settings.PDF_RENDER_SECONDS
+    limits = [str(settings.PDF_RENDER_MEMORY_BYTES), str(seconds), str(THUMBNAIL_SIDE), repr(MAX_RENDER_SCALE)]
     try:
-        document = pypdfium2.PdfDocument(content)
-        if len(document) < 1:
-            return None
-        page = document[0]
-        width, height = page.get_size()
-        # Page sizes are in points (1/72 inch), which scale 1 renders one pixel each.
-        scale = _render_scale(width, height)
-        if scale is None:
-            return None
-        # No form environment: nothing in the file is run, only its page content drawn.
-        bitmap = page.render(scale=scale, may_draw_forms=False)
-        return bitmap.to_pil().copy()
-    except (pypdfium2.PdfiumError, ValueError):
-        logger.info("PDF evidence could not be rendered for a preview", exc_info=True)
+        # An empty environment: the renderer needs none, and must not see the portal's secrets.
+        done = subprocess.run(
+            [sys.executable, "-I", RENDERER, *limits], input=content, capture_output=True, env={}, cwd="/",
+            timeout=2 * seconds + 5, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        logger.warning("Drawing a PDF preview took over %s s; stopped", 2 * seconds + 5)
         return None
-    finally:
-        if document is not None:
-            document.close()
+    if done.returncode != 0:
+        logger.info("PDF evidence could not be drawn for a preview (exit %s)", done.returncode)
+        return None
+    return _pixels(done.stdout)
+
+
+def _pixels(output):
+    """The renderer's "WIDTH HEIGHT MODE" line and raw pixels as an image, read without any image
+    parser, or None when they are not what it writes."""
+    header, _newline, data = output.partition(b"\n")
+    try:
+        width, height, mode = header.decode("ascii").split()
+        width, height = int(width), int(height)
+    except ValueError:
+        return None
+    channels = PIXEL_MODES.get(mode)
+    fits = 0 < width <= THUMBNAIL_SIDE + 1 and 0 < height <= THUMBNAIL_SIDE + 1
+    if channels is None or not fits or len(data) != width * height * channels:
+        return None
+    return Image.frombytes(mode, (width, height), data)
 
 
 def _entry(dictionary, key):
     value = dictionary.get(key)  # as written: a reference stays a reference
     return None if value is None else value.get_object()
-
-
-def _render_scale(width, height):
-    """Pixels per point to fit the page in the thumbnail, or None for a page too thin to show."""
-    if min(width, height) <= 0:
-        return None
-    scale = min(THUMBNAIL_SIDE / max(width, height), MAX_RENDER_SCALE)
-    # A sliver of a page would round to no pixels at all.
-    return scale if min(width, height) * scale >= 1 else None
 
 
 def _encode(image):

@@ -216,6 +216,10 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Evidence previews: PDFium draws a PDF's first page in a process of its own (activities.pdf_render),
+# which is stopped past this much memory or CPU time (the checks before it keep a page near 100 MB).
+PDF_RENDER_MEMORY_BYTES = env_int("PDF_RENDER_MEMORY_MB", 512) * 1024 * 1024
+PDF_RENDER_SECONDS = env_int("PDF_RENDER_SECONDS", 10)
 
 # Email --------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

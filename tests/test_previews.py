@@ -5,6 +5,7 @@ weighed (no page too heavy to draw, no picture over the photo limit, no absurd s
 a download (another region's coordinator: 404)."""
 
 import io
+import time
 import zlib
 
 import pytest
@@ -131,28 +132,17 @@ class TestPdfs:
         red, green, blue = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
         assert red > 150 and green < 80 and blue < 80
 
-    def test_a_pdf_with_a_script_is_refused_before_it_reaches_the_renderer(self, staff_client, activity, monkeypatch):
-        import pypdfium2
-
-        opened = []
-        monkeypatch.setattr(pypdfium2, "PdfDocument", lambda *args, **kwargs: opened.append(args))
+    def test_a_pdf_with_a_script_is_refused_before_it_reaches_the_renderer(
+        self, staff_client, activity, renderer_calls
+    ):
         evidence = stored(activity, HOSTILE_PDF, Evidence.Kind.PDF)
         assert preview(staff_client, evidence).status_code == 404
-        assert opened == []
+        assert renderer_calls == []
 
-    def test_the_renderer_is_what_draws_a_sound_pdf(self, staff_client, activity, monkeypatch):
+    def test_the_renderer_is_what_draws_a_sound_pdf(self, staff_client, activity, renderer_calls):
         # The counterpart of the test above, so that it cannot pass by never calling the renderer.
-        import pypdfium2
-
-        real, opened = pypdfium2.PdfDocument, []
-
-        def spy(*args, **kwargs):
-            opened.append(args)
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(pypdfium2, "PdfDocument", spy)
         assert preview(staff_client, stored(activity, pdf_page(), Evidence.Kind.PDF)).status_code == 200
-        assert len(opened) == 1
+        assert len(renderer_calls) == 1
 
     def test_an_encrypted_or_damaged_pdf_has_no_preview(self, staff_client, activity):
         assert preview(staff_client, stored(activity, pdf_page()[:-40], Evidence.Kind.PDF)).status_code == 404
@@ -239,16 +229,67 @@ def stream(dictionary, data):
 
 @pytest.fixture
 def renderer_calls(monkeypatch):
-    import pypdfium2
+    """The files handed to the renderer's process."""
+    real, opened = previews.render_first_page, []
 
-    real, opened = pypdfium2.PdfDocument, []
+    def spy(content):
+        opened.append(content)
+        return real(content)
 
-    def spy(*args, **kwargs):
-        opened.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pypdfium2, "PdfDocument", spy)
+    monkeypatch.setattr(previews, "render_first_page", spy)
     return opened
+
+
+class TestTheRendererRunsApart:
+    """PDFium draws in a process of its own, within a memory and a time limit, with no environment:
+    what the checks before it miss costs that process, not the web worker."""
+
+    def test_a_page_that_needs_more_memory_than_allowed_has_no_preview(self, staff_client, activity, settings):
+        # 3.8 MB of drawing operators: under the checks' cap, about 120 MB to draw.
+        operators = zlib.compress(b"1 1 m 2 2 l S\n" * (int(3.8 * 1024 * 1024) // 14), 9)
+        page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+        heavy = stored(activity, handmade_pdf(PDF_CATALOG, PDF_PAGES, page, stream(b"/Filter /FlateDecode", operators)),
+                       Evidence.Kind.PDF)  # fmt: skip
+        light = stored(activity, pdf_page(), Evidence.Kind.PDF)
+        settings.PDF_RENDER_MEMORY_BYTES = 80 * 1024 * 1024
+        assert preview(staff_client, heavy).status_code == 404
+        # The limit is what stopped it: a light page draws within it, and the heavy one within the usual one.
+        assert preview(staff_client, light).status_code == 200
+        settings.PDF_RENDER_MEMORY_BYTES = 512 * 1024 * 1024
+        assert preview(staff_client, heavy).status_code == 200
+
+    def test_a_renderer_that_never_answers_is_stopped(self, settings, monkeypatch, tmp_path):
+        hung = tmp_path / "hung.py"
+        hung.write_text("import time\ntime.sleep(60)\n")
+        monkeypatch.setattr(previews, "RENDERER", str(hung))
+        settings.PDF_RENDER_SECONDS = 1
+        started = time.monotonic()
+        assert previews.render_first_page(pdf_page()) is None
+        assert time.monotonic() - started < 15
+
+    def test_the_renderer_sees_none_of_the_portals_environment(self, monkeypatch, tmp_path):
+        # A one-pixel answer that says whether the renderer could read a secret of the web process.
+        spy = tmp_path / "spy.py"
+        spy.write_text(
+            "import os, sys\n"
+            "sys.stdout.buffer.write(b'1 1 L\\n' + (b'\\xff' if 'DJANGO_SECRET_KEY' in os.environ else b'\\x00'))\n"
+        )
+        monkeypatch.setattr(previews, "RENDERER", str(spy))
+        monkeypatch.setenv("DJANGO_SECRET_KEY", "a secret")
+        assert previews.render_first_page(pdf_page()).getpixel((0, 0)) == 0
+
+    @pytest.mark.parametrize(
+        "output",
+        [b"", b"320 320 RGB", b"2 2 RGB\n" + bytes(11), b"2 2 CMYK\n" + bytes(16), b"400 1 L\n" + bytes(400),
+         b"0 5 L\n", b"two 2 L\n" + bytes(4), b"1 1 L 9\n" + bytes(1)],
+        ids=["nothing", "no pixels", "short", "mode", "too wide", "empty", "not a number", "extra"],
+    )  # fmt: skip
+    def test_an_answer_that_is_not_what_the_renderer_writes_is_no_picture(self, output):
+        assert previews._pixels(output) is None
+
+    def test_the_renderers_answer_is_read_as_pixels(self):
+        image = previews._pixels(b"2 1 RGB\n" + bytes([255, 0, 0, 0, 0, 255]))
+        assert (image.size, image.getpixel((0, 0)), image.getpixel((1, 0))) == ((2, 1), (255, 0, 0), (0, 0, 255))
 
 
 class TestPreviewsAreBounded:
