@@ -31,6 +31,7 @@ SHELL_STATIC = (
     "css/public.css",
     "js/quick-exit.js",
     "js/activity-form.js",
+    "js/point-map.js",
     "js/outbox-form.js",
     "js/outbox-page.js",
     "js/outbox.js",

@@ -42,50 +42,27 @@
     update();
   }
 
-  function mapData() {
-    var node = document.getElementById("point-map-data");
-    try {
-      return node ? JSON.parse(node.textContent) : {};
-    } catch (error) {
-      return {};
-    }
-  }
-
   function pointPicker() {
     var box = document.getElementById("point-map");
     var lat = document.getElementById("id_latitude");
     var lon = document.getElementById("id_longitude");
     if (!box || !lat || !lon) return;
-    if (!window.L) {
+    if (!window.L || !window.PointMap) {
       useMyLocation(function (a, b) { lat.value = a.toFixed(6); lon.value = b.toFixed(6); });
       return;
     }
-    var data = mapData();
+    var data = PointMap.data("point-map-data") || {};
     var regions = data.regions || {};
     var regionSelect = document.getElementById("id_region");
     var centroid = regions[data.region] || null;
     var hasPoint = lat.value && lon.value;
     var start = hasPoint ? [parseFloat(lat.value), parseFloat(lon.value)] : centroid || PERU;
     // The map is a pointing aid, hidden from assistive technology (aria-hidden): keyboard and
-    // screen-reader users type the coordinates in the labelled fields. So nothing in it may take
-    // the focus: no keyboard handler on the container, no tab stop on the zoom buttons or marker,
-    // and Leaflet's credit as plain text rather than a link.
-    var map = L.map(box, { keyboard: false }).setView(start, hasPoint ? 12 : centroid ? 8 : 5);
-    map.attributionControl.setPrefix("Leaflet");
-    Array.prototype.forEach.call(box.querySelectorAll("a, button"), function (control) {
-      control.setAttribute("tabindex", "-1");
-    });
-    // Without tiles (none configured, or no signal) the region's outline still tells where a tap lands.
-    if (data.boundary && data.boundary.type) {
-      var outline = L.geoJSON(data.boundary, {
-        interactive: false,
-        style: { color: "#7a1f5c", weight: 2, fillColor: "#7a1f5c", fillOpacity: 0.08 },
-      }).addTo(map);
-      if (!hasPoint) map.fitBounds(outline.getBounds(), { padding: [8, 8] });
-    }
-    if (box.dataset.tiles) {
-      L.tileLayer(box.dataset.tiles, { maxZoom: 17, attribution: "© OpenStreetMap" }).addTo(map);
-    }
+    // screen-reader users type the coordinates in the labelled fields (PointMap keeps the focus
+    // out of it; the marker below takes none either).
+    var drawn = PointMap.create(box, start, hasPoint ? 12 : centroid ? 8 : 5, data.boundary);
+    var map = drawn.map;
+    if (drawn.outline && !hasPoint) map.fitBounds(drawn.outline.getBounds(), { padding: [8, 8] });
     var marker = null;
     function place(latlng) {
       if (marker) marker.setLatLng(latlng);
