@@ -76,6 +76,20 @@ class ActivityFactory(factory.django.DjangoModelFactory):
             EvidenceFactory(activity=activity)
 
 
+def approved_on(day, region, code, *, partner=False, **fields):
+    """An approved activity of objective `code` held on `day` (a date), in `region`; with a partner
+    institution of that region when `partner`."""
+    from programs.models import Objective
+
+    activity = ActivityFactory(
+        region=region, objective=Objective.objects.get(code=code), status="approved", start_date=day, end_date=day,
+        **fields,
+    )  # fmt: skip
+    if partner:
+        activity.institutions.set([InstitutionFactory(region=region)])
+    return activity
+
+
 def tiny_png():
     out = io.BytesIO()
     Image.new("RGB", (4, 4), "orange").save(out, "PNG")

@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from programs.models import Indicator, Objective, Target
+from programs.models import Indicator, Target
 from regions.models import Region
 from reports.models import Report
 from tests.browser.test_accessibility import LANGUAGES
-from tests.browser.test_staff_layout import BROKEN_WORDS_JS, SCREENS, open_as_staff
-from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory
+from tests.browser.test_staff_layout import APRIL_8, BROKEN_WORDS_JS, SCREENS, open_as_staff
+from tests.factories import ActivityFactory, SupportNetworkFactory, approved_on
 
 pytestmark = pytest.mark.browser
 
@@ -30,17 +30,8 @@ def figures(amazonas, puno, coord_amazonas):
     Region.objects.filter(pk=amazonas.pk).update(boundary=AMAZONAS_BOUNDARY)
     network = SupportNetworkFactory(region=amazonas)
     for code, region in (("OE1", amazonas), ("OE2", amazonas), ("OE3", puno)):
-        activity = ActivityFactory(
-            region=region,
-            objective=Objective.objects.get(code=code),
-            status="approved",
-            start_date=datetime.date(2025, 4, 8),
-            end_date=datetime.date(2025, 4, 8),
-            families=6,
-            support_network=network if region == amazonas else None,
-        )
-        if region == amazonas:
-            activity.institutions.set([InstitutionFactory(region=amazonas)])
+        ours = region == amazonas
+        approved_on(APRIL_8, region, code, partner=ours, families=6, support_network=network if ours else None)
     ActivityFactory(status="submitted", created_by=coord_amazonas)
     for code, value in (("oe1-people-reached", 50), ("oe1-awareness-activities", 0), ("oe2-families-reached", 4)):
         Target.objects.create(indicator=Indicator.objects.get(code=code), region=amazonas, year=2025, value=value)
@@ -59,14 +50,7 @@ def earlier_figures(figures, amazonas, puno):
         ("OE3", puno, (2024, 6, 6), 2),
         ("OE4", puno, (2024, 11, 6), 9),
     ):
-        ActivityFactory(
-            region=region,
-            objective=Objective.objects.get(code=code),
-            status="approved",
-            start_date=datetime.date(*day),
-            end_date=datetime.date(*day),
-            families=families,
-        )
+        approved_on(datetime.date(*day), region, code, families=families)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

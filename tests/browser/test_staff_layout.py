@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from activities.models import Activity
 from programs.models import Indicator, Objective, Target
 from regions.models import Region
-from tests.factories import ActivityFactory, InstitutionFactory, SupportNetworkFactory, app_device
+from tests.factories import ActivityFactory, SupportNetworkFactory, app_device, approved_on
 
 pytestmark = pytest.mark.browser
 User = get_user_model()
@@ -18,6 +18,8 @@ User = get_user_model()
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 360, "height": 740}
 SCREENS = {"1366": LAPTOP, "360": PHONE}
+# The day the staff pages' approved activities took place.
+APRIL_8 = datetime.date(2025, 4, 8)
 
 # Every word (split where a browser may wrap: spaces and hyphens) of every visible table cell on the
 # page: a word drawn on two lines was broken, a word wider than its cell spills over it.
@@ -86,17 +88,8 @@ def workload(amazonas, puno, coord_amazonas, coord_puno):
         )
     for code in ("OE1", "OE2", "OE3", "OE4"):
         for region in (amazonas, puno, madre):
-            activity = ActivityFactory(
-                region=region,
-                objective=Objective.objects.get(code=code),
-                status="approved",
-                start_date=datetime.date(2025, 4, 8),
-                end_date=datetime.date(2025, 4, 8),
-                families=6,
-                support_network=network if region == amazonas else None,
-            )
-            if region == amazonas:
-                activity.institutions.set([InstitutionFactory(region=amazonas)])
+            ours = region == amazonas
+            approved_on(APRIL_8, region, code, partner=ours, families=6, support_network=network if ours else None)
     ActivityFactory(status="returned", region=amazonas, review_comment="Indique las familias.")
     ActivityFactory(status="draft", region=amazonas, title="")
     for indicator in Indicator.objects.all():
