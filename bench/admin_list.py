@@ -6,11 +6,10 @@ beside them.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB .venv/bin/python bench/admin_list.py [--runs 7]
 """
 
-import argparse
-import statistics
 import sys
 from unittest import mock
 
+import page_runs
 from dashboard import PLAIN_STATIC, get_page, page_client, raw_connection, timed  # noqa: I001 (sets up Django)
 from django.db.models import QuerySet
 from django.test.utils import override_settings
@@ -27,16 +26,9 @@ PROBES = """
                   WHERE a.start_date >= p AND a.start_date < p + interval '1 year')"""
 
 
-def series(times):
-    return f"median {statistics.median(times) * 1000:.1f} ms of {', '.join(f'{t * 1000:.0f}' for t in times)}"
-
-
 @override_settings(STORAGES=PLAIN_STATIC)
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--user", default="admin")
-    options = parser.parse_args()
+    options = page_runs.options(__doc__, "admin")
     client = page_client(options.user)
     # Django's own drill-down: the portal's queryset answering dates() as any QuerySet does.
     django_alone = mock.patch.object(DrillDownActivities, "dates", QuerySet.dates)
@@ -56,7 +48,7 @@ def main():
             times["raw SQL, probes"].append(timed(lambda: cursor.execute(PROBES).fetchall()))
             times["raw SQL, DISTINCT"].append(timed(lambda: cursor.execute(DISTINCT).fetchall()))
     for name, found in times.items():
-        print(f"  {name}: {series(found)}")
+        print(f"  {name}: {page_runs.series_ms(found)}")
 
 
 if __name__ == "__main__":

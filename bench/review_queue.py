@@ -13,10 +13,9 @@ Times, in the same run and alternately, for the first page, page 100 and the las
 The page's ids are checked against both raw queries before timing: the same rows, or the run stops.
 """
 
-import argparse
-import statistics
 import sys
 
+import page_runs
 from dashboard import PLAIN_STATIC, get_page, page_client, raw_connection, timed  # noqa: I001 (sets up Django)
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
 
@@ -50,16 +49,9 @@ def raw_ids(cursor, sql, number):
     return [row[0] for row in cursor.fetchall()]
 
 
-def series(times):
-    return f"median {statistics.median(times) * 1000:.1f} ms of {', '.join(f'{t * 1000:.0f}' for t in times)}"
-
-
 @override_settings(STORAGES=PLAIN_STATIC)
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--user", default="staff")
-    options = parser.parse_args()
+    options = page_runs.options(__doc__, "staff")
     client = page_client(options.user)
     with raw_connection() as raw, raw.cursor() as cursor:
         waiting = cursor.execute("SELECT count(*) FROM activities_activity WHERE status = 'submitted'").fetchone()[0]
@@ -78,7 +70,7 @@ def main():
                     times[name].append(timed(lambda sql=sql, number=number: raw_ids(cursor, sql, number)))
             print(f"\n{url}")
             for name, found in times.items():
-                print(f"  {name}: {series(found)}")
+                print(f"  {name}: {page_runs.series_ms(found)}")
 
 
 if __name__ == "__main__":
