@@ -510,7 +510,9 @@ def describe_queries(client, url, cursor, statements, parameters):
     """The page's queries and the raw ones, each timed once, slowest first for the page's."""
     with CaptureQueriesContext(connection) as captured:
         get_page(client, url)
-    print(f"\nthe page's {len(captured)} queries (one untimed run, DEBUG-style capture):")
+    # Their total beside the page's median says how much of the page is Python (rendering, formatting).
+    total = sum(float(query["time"]) for query in captured.captured_queries)
+    print(f"\nthe page's {len(captured)} queries, {total:.3f} s in all (one untimed run, DEBUG-style capture):")
     for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"])):
         print(f"  {float(query['time']):7.3f} s  {' '.join(query['sql'].split())[:150]}")
     print(f"\nthe {len(statements)} raw queries:")

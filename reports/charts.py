@@ -1,17 +1,22 @@
-"""Small bar charts drawn on the server as SVG, for the PDF reports and the staff dashboard.
+"""Small bar charts and the map of regions, drawn on the server as SVG, for the PDF reports and the
+staff dashboard.
 
 No chart library and no script: the same markup prints through WeasyPrint, shows in a page
 under the content security policy, and reads out to a screen reader through its <title> and
 <desc>, which also list every value, so no figure exists only as a bar's height.
 """
 
+import functools
 import hashlib
 import math
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from regions import geo
 
 ACCENT = "#7a1f5c"  # the portal's accent (static/css/portal.css)
 INK = "#1d1d1f"
@@ -146,3 +151,96 @@ def _bar(index, label, value, scale, plot):
 
 def _px(value):
     return f"{value:.1f}"
+
+
+# --- The map of regions ---------------------------------------------------------------------------
+
+MAP_WIDTH = 360
+# The sets of regions whose outlines are kept drawn: all of them, each one alone, each coordinator's.
+OUTLINES_KEPT = 32
+
+
+@dataclass(frozen=True)
+class Area:
+    """A region on the map: `key` (its id) and `version` (anything that changes with its boundary,
+    such as a digest of it) say which outline it has; `fill` and `label` are its figure."""
+
+    key: int
+    version: str
+    boundary: dict = field(compare=False, repr=False)
+    fill: str = field(default="", compare=False)
+    label: str = field(default="", compare=False)
+
+
+def region_map(areas, *, title):
+    """An SVG map (safe markup) of `areas` (Area), each outline filled with its colour and titled
+    with its label; the <desc> lists the labels, so no figure exists only as a colour."""
+    height, paths = outlines(tuple(areas))
+    shapes = format_html_join(
+        "",
+        '<path d="{}" fill="{}" fill-rule="evenodd" stroke="#595959" stroke-width="0.6"><title>{}</title></path>',
+        ((path, area.fill, area.label) for path, area in zip(paths, areas, strict=True)),
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="progress-map" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'role="img" aria-labelledby="map-title map-desc"><title id="map-title">{title}</title>'
+        '<desc id="map-desc">{desc}</desc>{paths}</svg>',
+        w=MAP_WIDTH,
+        h=height,
+        title=title,
+        desc="; ".join(str(area.label) for area in areas),
+        paths=shapes,
+    )
+
+
+@functools.lru_cache(maxsize=OUTLINES_KEPT)
+def outlines(areas):
+    """(height, (path data, ...)) of the areas' outlines, in their order. Kept once per process:
+    projecting, rounding and writing some thousands of points took longer than the rest of the
+    map, and depends on the boundaries alone, never on a figure. Keyed by each area's key and
+    version only (Area compares nothing else), so a boundary loaded or edited is drawn again at
+    the next load. The boundaries of each set's first drawing stay referenced with it: some
+    300 kB for all fifteen regions, OUTLINES_KEPT sets at most."""
+    return draw_outlines([area.boundary for area in areas])
+
+
+def draw_outlines(boundaries):
+    """(height, (path data, ...)) of GeoJSON boundaries projected equirectangularly (longitude
+    shrunk by the cosine of the middle latitude): at Peru's size and latitude the shapes stay
+    recognisable."""
+    rings = [_rings(boundary) for boundary in boundaries]
+    points = [point for shape in rings for ring in shape for point in ring]
+    lons, lats = [point[0] for point in points], [point[1] for point in points]
+    project = _projection(min(lons), max(lons), min(lats), max(lats))
+    height = project(min(lons), min(lats))[1]
+    return round(height + 1), tuple(_path(shape, project) for shape in rings)
+
+
+def _rings(boundary):
+    return [ring for polygon in geo.polygons(boundary) for ring in polygon]
+
+
+def _projection(west, east, south, north):
+    squeeze = math.cos(math.radians((north + south) / 2))
+    scale = (MAP_WIDTH - 2) / max((east - west) * squeeze, 1e-9)
+
+    def project(lon, lat):
+        return 1 + (lon - west) * squeeze * scale, 1 + (north - lat) * scale
+
+    return project
+
+
+def _path(rings, project):
+    """SVG path data, rounded to half a pixel, dropping points that round onto the one before:
+    a detailed boundary shrinks to what the map can show."""
+    parts = []
+    for ring in rings:
+        points = []
+        for lon, lat, *_rest in ring:
+            x, y = project(lon, lat)
+            point = (round(x * 2) / 2, round(y * 2) / 2)
+            if not points or point != points[-1]:
+                points.append(point)
+        if len(points) >= 3:
+            parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in points) + "Z")
+    return "".join(parts)

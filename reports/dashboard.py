@@ -17,19 +17,24 @@ national summary) through reports.services, with the page's period and objective
 
 import calendar
 import datetime
-import math
-from dataclasses import dataclass, replace
+import html
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet, Sum, TextField
+from django.db.models.functions import MD5, Cast
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import date_format, get_format, number_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -38,10 +43,10 @@ from django.views.decorators.http import require_http_methods
 
 from activities.models import Activity
 from programs.models import Objective, Target
-from regions import access, geo
+from regions import access
 
 from . import selectors, services
-from .charts import bar_chart
+from .charts import Area, bar_chart, region_map
 from .models import Report, Tally
 
 TEMPLATE = "reports/dashboard.html"
@@ -133,42 +138,83 @@ class Scope:
         return [previous, year_before]
 
 
+class Numbers:
+    """The page's numbers as the filter floatformat writes them, in the request's language, with
+    its separators read once: Django's number_format looks them up on every call (some 20 µs),
+    and the page writes over a thousand numbers. What the short way would not write exactly as
+    floatformat does (a grouping other than threes, grouped decimals, a value not rounded to
+    one decimal) is left to floatformat."""
+
+    def __init__(self):
+        self.thousands = get_format("THOUSAND_SEPARATOR")
+        self.decimal = get_format("DECIMAL_SEPARATOR")
+        self.threes = get_format("NUMBER_GROUPING") == 3
+        self.plain_decimals = not settings.USE_THOUSAND_SEPARATOR
+
+    def whole(self, number):
+        """floatformat:"0g" of a count: "12 345"."""
+        if self.threes and type(number) is int:
+            return f"{number:,}".replace(",", self.thousands)
+        return floatformat(number, "0g")
+
+    def tenth(self, number):
+        """floatformat:1 of a percentage rounded to one decimal (round(x, 1)): "12,5"."""
+        text = repr(number) if type(number) is float else ""
+        if self.plain_decimals and text[-2:-1] == "." and not text.startswith("-"):
+            return text.replace(".", self.decimal)
+        return floatformat(number, 1)
+
+    def rounded(self, number):
+        """A count or a percentage (not negative) as a whole number, rounded half up, grouped."""
+        if type(number) is not int:
+            number = int(Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return self.whole(number)
+
+
 @dataclass(frozen=True)
 class Change:
-    """A figure against the same figure in an earlier period (`period`, that period's label)."""
+    """A figure against the same figure in an earlier period (`period`, that period's label),
+    written with the page's `numbers`."""
 
     value: int
     base: int
     period: str
+    numbers: Numbers = field(compare=False, repr=False)
 
     ARROWS = {"up": "▲", "down": "▼", "same": "="}
     SIGNS = {"up": "+", "down": "\u2212", "same": ""}  # a real minus sign, as in print
 
-    @property
+    # Kept once worked out (a frozen dataclass's cached_property writes to the instance's
+    # __dict__): the words and the arrow ask for them several times each.
+    @cached_property
     def difference(self):
         return self.value - self.base
 
-    @property
+    @cached_property
     def percent(self):
         """The change as a percentage of the base, to one decimal; None when the base is 0:
         no percentage of nothing."""
         return round(100 * self.difference / self.base, 1) if self.base else None
 
-    @property
+    @cached_property
     def direction(self):
         return "up" if self.difference > 0 else "down" if self.difference < 0 else "same"
 
     def shown(self):
         """What the page shows: "▲ +20 · +25 %", "▼ −3 · −50 %", "= 0 · —" (no percentage of 0)."""
-        sign = self.SIGNS[self.direction]
-        percent = "—" if self.percent is None else f"{sign}{_whole(abs(self.percent))}\u00a0%"
-        return f"{self.ARROWS[self.direction]}\u00a0{sign}{_whole(abs(self.difference))} · {percent}"
+        sign, rounded = self.SIGNS[self.direction], self.numbers.rounded
+        percent = "—" if self.percent is None else f"{sign}{rounded(abs(self.percent))}\u00a0%"
+        return f"{self.ARROWS[self.direction]}\u00a0{sign}{rounded(abs(self.difference))} · {percent}"
+
+    def base_shown(self):
+        return self.numbers.whole(self.base)
 
     def sentence(self):
         """The change in words, for screen readers: the arrow and the colour are not the message."""
-        values = {"difference": _whole(abs(self.difference)), "base": _whole(self.base), "period": self.period}
+        rounded = self.numbers.rounded
+        values = {"difference": rounded(abs(self.difference)), "base": rounded(self.base), "period": self.period}
         if self.percent is not None:
-            values["percent"] = f"{_whole(abs(self.percent))}\u00a0%"
+            values["percent"] = f"{rounded(abs(self.percent))}\u00a0%"
         if self.direction == "same":
             return _("No change from %(period)s (%(base)s).") % values
         if self.percent is None:
@@ -177,11 +223,15 @@ class Change:
             return _("Up %(difference)s (%(percent)s) from %(base)s in %(period)s.") % values
         return _("Down %(difference)s (%(percent)s) from %(base)s in %(period)s.") % values
 
-
-def _whole(number):
-    """A count or percentage as a whole number, rounded half up and grouped in the page's language."""
-    rounded = Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return number_format(rounded, decimal_pos=0, force_grouping=True)
+    def html(self):
+        """An arrow and signed numbers to see, a sentence to hear (the arrow and the colour are not
+        the message). Written here, not by a template included per cell, and escaped as Django
+        escapes (html.escape) without format_html's checks for lazy text: the matrix holds one
+        per region and indicator, and those cost more than the rest of the cell."""
+        return mark_safe(
+            f'<span class="change change-{self.direction}"><span aria-hidden="true">{html.escape(self.shown())}</span>'
+            f'<span class="visually-hidden">{html.escape(self.sentence())}</span></span>\n'
+        )
 
 
 # --- The page --------------------------------------------------------------------------------
@@ -208,18 +258,26 @@ def dashboard(request):
         scope=scope,
         earlier=[period.label() for period in scope.earlier()],
         single_region=len(scope.regions) == 1,
-        reports=Report.objects.visible_to(request.user).select_related("region")[:RECENT_REPORTS],
+        reports=_recent_reports(request.user),
         generated_at=timezone.localtime(),
     )
     return render(request, TEMPLATE, context)
 
 
 def _filters_form(request):
-    regions = list(access.readable_regions(request.user).order_by("name"))
+    # The boundary's digest tells the map whether the outline it keeps drawn is still this one.
+    version = MD5(Cast("boundary", output_field=TextField()))
+    regions = list(access.readable_regions(request.user).annotate(boundary_version=version).order_by("name"))
     objectives = list(Objective.objects.order_by("order"))
     data = request.POST if request.method == "POST" else request.GET
     form = DashboardFilters(data, regions=regions, objectives=objectives)
     return form, {"form": form, "is_reviewer": access.is_national(request.user), "has_regions": bool(regions)}
+
+
+def _recent_reports(user):
+    # The page names a report's region; its boundary, the largest column, is not read.
+    reports = Report.objects.visible_to(user).select_related("region").defer("region__boundary")
+    return reports[:RECENT_REPORTS]
 
 
 # --- Export this view ---------------------------------------------------------------------------
@@ -317,23 +375,26 @@ def _scope(data, readable, regions, objectives):
         regions = [region for region in regions if region.pk == data["region"]]
         readable = readable.filter(pk=data["region"])
     objective = next((o for o in objectives if o.pk == data["objective"]), None)
-    return Scope(
-        year=data["year"], quarter=data["quarter"], regions=regions, readable=readable.order_by(), objective=objective
-    )
+    # The selectors list these regions for names only: their boundaries, which the map has from
+    # `regions`, are not read again.
+    readable = readable.defer("boundary").order_by()
+    return Scope(year=data["year"], quarter=data["quarter"], regions=regions, readable=readable, objective=objective)
 
 
 def _figures(scope):
+    numbers = Numbers()
     figures = selectors.approved_figures(**scope.filters())
-    indicators = _indicator_progress(scope)
-    _compare_indicators(indicators, scope)
+    indicators = _indicator_progress(scope, numbers)
+    _compare_indicators(indicators, scope, numbers)
     return {
         "figures": figures,
-        "headline": _headline(figures, scope),
-        "sex_age": _sex_age(figures),
-        **_months(scope, selectors.approved_breakdown("month", **scope.filters())),
+        "figures_shown": _shown(figures, MONTH_COUNTS, numbers),
+        "headline": _headline(figures, scope, numbers),
+        "sex_age": _sex_age(figures, numbers),
+        **_months(scope, selectors.approved_breakdown("month", **scope.filters()), numbers),
         "indicators": indicators,
-        "matrix": _matrix(indicators),
-        "map": _progress_map(scope.regions, indicators),
+        "matrix": _matrix(indicators, numbers),
+        "map": _progress_map(scope.regions, indicators, numbers),
     }
 
 
@@ -354,7 +415,7 @@ HEADLINE = (
 )
 
 
-def _headline(figures, scope):
+def _headline(figures, scope, numbers):
     """Each headline figure with its changes from the earlier periods (scope.earlier()), which
     are read with the same selector over their own dates: one query per earlier period."""
     earlier = [(period.label(), selectors.approved_figures(**period.filters())) for period in scope.earlier()]
@@ -363,7 +424,8 @@ def _headline(figures, scope):
             "key": key,
             "label": label,
             "value": figures[key],
-            "changes": [Change(figures[key], past[key], period) for period, past in earlier],
+            "shown": numbers.whole(figures[key]),
+            "changes": [Change(figures[key], past[key], period, numbers) for period, past in earlier],
         }
         for key, label in HEADLINE
     ]
@@ -374,7 +436,7 @@ def _headline(figures, scope):
 AGE_GROUPS = (("0-11", "0–11"), ("12-17", "12–17"), ("18+", "18+"))
 
 
-def _sex_age(figures):
+def _sex_age(figures, numbers):
     """Rows by age group, columns by sex, each row and column totalled: the cells are the six
     participant counts, so the corner is the participants total."""
     cells = {(row["age_group"], row["sex"]): row["count"] for row in selectors.sex_age_rows(figures)}
@@ -388,31 +450,41 @@ def _sex_age(figures):
         for group, label in AGE_GROUPS
     ]
     totals = {sex: sum(row[sex] for row in rows) for sex in ("female", "male", "total")}
+    for row in rows:
+        row["shown"] = _shown(row, ("female", "male", "total"), numbers)
     return {
         "rows": rows,
         "totals": totals,
+        "totals_shown": _shown(totals, ("female", "male", "total"), numbers),
         "female_label": pgettext("sex", "Female"),
         "male_label": pgettext("sex", "Male"),
     }
 
 
+def _shown(counts, keys, numbers):
+    """{key: the count as the page writes it} of the `keys` of `counts`."""
+    return {key: numbers.whole(counts[key]) for key in keys}
+
+
 # --- Activities by month ----------------------------------------------------------------------
 
+MONTH_COUNTS = ("activities", "participants", "families")
 
-def _months(scope, breakdown):
+
+def _months(scope, breakdown, numbers):
     found = {row["month"]: row for row in breakdown}
     date_from, date_to = scope.dates()
     months = []
     for number in range(date_from.month, date_to.month + 1):
         first_day = datetime.date(scope.year, number, 1)
         row = found.get(first_day.strftime("%Y-%m"), {})
+        counts = {key: row.get(key, 0) for key in MONTH_COUNTS}
         months.append(
             {
                 "label": capfirst(date_format(first_day, "YEAR_MONTH_FORMAT")),
                 "short": capfirst(date_format(first_day, "M")),
-                "activities": row.get("activities", 0),
-                "participants": row.get("participants", 0),
-                "families": row.get("families", 0),
+                **counts,
+                "shown": _shown(counts, MONTH_COUNTS, numbers),
             }
         )
     title = _("Approved activities by month, %(period)s") % {"period": scope.label()}
@@ -429,7 +501,7 @@ def _months(scope, breakdown):
 # --- Indicators against targets -----------------------------------------------------------------
 
 
-def _indicator_progress(scope):
+def _indicator_progress(scope, numbers):
     """One entry per indicator: its regions' rows and their total, each with the bar's width."""
     rows = selectors.indicator_progress(
         year=scope.year, quarter=scope.quarter, regions=scope.readable, objective=scope.objective
@@ -439,11 +511,11 @@ def _indicator_progress(scope):
         entry = indicators.setdefault(row["indicator"]["id"], {"indicator": row["indicator"], "regions": []})
         entry["regions"].append({**row, "bar": _bar(row["percent"])})
     for entry in indicators.values():
-        entry["total"] = _total(entry["regions"])
+        entry["total"] = _total(entry["regions"], numbers)
     return list(indicators.values())
 
 
-def _compare_indicators(indicators, scope):
+def _compare_indicators(indicators, scope, numbers):
     """Adds to each indicator's total its changes from the earlier periods ("changes"), and to
     each region's row its change from the previous period ("change"). The earlier actuals come
     from the same selector over the earlier dates: a fixed number of queries per period, never
@@ -457,31 +529,60 @@ def _compare_indicators(indicators, scope):
         for entry in indicators:
             cells = [(row, actuals.get((entry["indicator"]["id"], row["region"]["id"]), 0)) for row in entry["regions"]]
             base = sum(actual for _row, actual in cells)
-            entry["total"].setdefault("changes", []).append(Change(entry["total"]["actual"], base, label))
+            entry["total"].setdefault("changes", []).append(Change(entry["total"]["actual"], base, label, numbers))
             if position == 0:
                 for row, actual in cells:
-                    row["change"] = Change(row["actual"], actual, label)
+                    row["change"] = Change(row["actual"], actual, label, numbers)
 
 
-def _matrix(indicators):
-    """[{"region", "cells": [one per indicator, in the columns' order]}, ...]: the regions as rows.
-    Every indicator lists the same regions in the same order (by name), so row i is each one's i-th."""
+def _matrix(indicators, numbers):
+    """[{"region", "cells": [one per indicator, in the columns' order], "cells_html"}, ...]: the
+    regions as rows. Every indicator lists the same regions in the same order (by name), so row i
+    is each one's i-th."""
     if not indicators:
         return []
-    return [
-        {"region": first["region"], "cells": [entry["regions"][i] for entry in indicators]}
-        for i, first in enumerate(indicators[0]["regions"])
-    ]
+    words = {"no_target": f"<small>{html.escape(_('No target'))}</small>", "of": _("%(actual)s of %(target)s")}
+    rows = []
+    for i, first in enumerate(indicators[0]["regions"]):
+        cells = [entry["regions"][i] for entry in indicators]
+        markup = mark_safe("".join(_matrix_cell(cell, numbers, words) for cell in cells))
+        rows.append({"region": first["region"], "cells": cells, "cells_html": markup})
+    return rows
 
 
-def _total(rows):
+MATRIX_CELL = (
+    '<td><span class="cell-figure">{figure}</span>\n<span class="progress-cell"><svg width="60" height="8" '
+    'viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect width="100" '
+    'height="10" fill="#eeeeee"/><rect width="{bar}" height="10" fill="#7a1f5c"/></svg>\n{percent}</span>\n'
+    "{change}</td>"
+)
+
+
+def _matrix_cell(cell, numbers, words):
+    """One region's figure of one indicator, its bar and its change, as the template wrote them
+    when it included one per cell: the matrix holds some 120 cells, and the includes took a third
+    of the page's time. Escaped as Change.html() is, for the same reason."""
+    figure = html.escape(numbers.whole(cell["actual"]))
+    if cell["target"] is not None:
+        # As {% blocktranslate %} writes it: the translation as it is, the numbers escaped.
+        figure = words["of"] % {"actual": figure, "target": html.escape(numbers.whole(cell["target"]))}
+    percent = words["no_target"] if cell["percent"] is None else f"{html.escape(numbers.tenth(cell['percent']))} %"
+    return MATRIX_CELL.format(figure=figure, bar=int(cell["bar"]), percent=percent, change=cell["change"].html())
+
+
+def _total(rows, numbers):
     """The regions added up, as in the national summary (reports.progress): the targets that are
     set are summed; no region with a target leaves the total without one."""
     actual = sum(row["actual"] for row in rows)
     targets = [row["target"] for row in rows if row["target"] is not None]
     target = sum(targets) if targets else None
     percent = round(100 * actual / target, 1) if target else None
-    return {"actual": actual, "target": target, "percent": percent, "bar": _bar(percent)}
+    shown = {
+        "actual": numbers.whole(actual),
+        "target": None if target is None else numbers.whole(target),
+        "percent": None if percent is None else numbers.tenth(percent),
+    }
+    return {"actual": actual, "target": target, "percent": percent, "bar": _bar(percent), "shown": shown}
 
 
 def _bar(percent):
@@ -494,10 +595,9 @@ def _bar(percent):
 # Progress bins (lower bound, colour), light to dark: the portal's accent at the top.
 SHADES = ((0, "#f6e9f1"), (25, "#e2bcd5"), (50, "#c67fae"), (75, "#a04c84"), (100, "#7a1f5c"))
 NO_TARGET = "#d9d9d9"
-MAP_WIDTH = 360
 
 
-def _progress_map(regions, indicators):
+def _progress_map(regions, indicators, numbers):
     """Each region's progress (the mean of its indicators' percentages, each counted up to 100 %,
     over the indicators with a target) as a table, and as an SVG map of the regions whose
     boundary is loaded."""
@@ -510,7 +610,15 @@ def _progress_map(regions, indicators):
     for region in regions:
         values = percents.get(region.pk, [])
         progress = round(sum(values) / len(values), 1) if values else None
-        table.append({"region": region, "progress": progress, "with_target": len(values), "colour": _shade(progress)})
+        table.append(
+            {
+                "region": region,
+                "progress": progress,
+                "progress_shown": None if progress is None else numbers.tenth(progress),
+                "with_target": len(values),
+                "colour": _shade(progress),
+            }
+        )
     return {"table": table, "svg": _map_svg(table), "legend": _legend()}
 
 
@@ -540,62 +648,15 @@ def _swatch(colour):
 
 
 def _map_svg(table):
-    """The regions with a boundary, projected equirectangularly (longitude shrunk by the cosine
-    of the middle latitude): at Peru's size and latitude the shapes stay recognisable."""
-    shaped = [row for row in table if row["region"].boundary]
-    if not shaped:
-        return ""
-    rings = {row["region"].pk: _rings(row["region"].boundary) for row in shaped}
-    points = [point for region_rings in rings.values() for ring in region_rings for point in ring]
-    lons, lats = [point[0] for point in points], [point[1] for point in points]
-    project = _projection(min(lons), max(lons), min(lats), max(lats))
-    height = project(min(lons), min(lats))[1]
-    paths = format_html_join(
-        "",
-        '<path d="{}" fill="{}" fill-rule="evenodd" stroke="#595959" stroke-width="0.6"><title>{}</title></path>',
-        ((_path(rings[row["region"].pk], project), row["colour"], _map_label(row)) for row in shaped),
-    )
-    description = "; ".join(str(_map_label(row)) for row in shaped)
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="progress-map" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'role="img" aria-labelledby="map-title map-desc"><title id="map-title">{title}</title>'
-        '<desc id="map-desc">{desc}</desc>{paths}</svg>',
-        w=MAP_WIDTH,
-        h=round(height + 1),
-        title=_("Progress against targets by region"),
-        desc=description,
-        paths=paths,
-    )
-
-
-def _rings(boundary):
-    return [ring for polygon in geo.polygons(boundary) for ring in polygon]
-
-
-def _projection(west, east, south, north):
-    squeeze = math.cos(math.radians((north + south) / 2))
-    scale = (MAP_WIDTH - 2) / max((east - west) * squeeze, 1e-9)
-
-    def project(lon, lat):
-        return 1 + (lon - west) * squeeze * scale, 1 + (north - lat) * scale
-
-    return project
-
-
-def _path(rings, project):
-    """SVG path data, rounded to half a pixel, dropping points that round onto the one before:
-    a detailed boundary shrinks to what the map can show."""
-    parts = []
-    for ring in rings:
-        points = []
-        for lon, lat, *_rest in ring:
-            x, y = project(lon, lat)
-            point = (round(x * 2) / 2, round(y * 2) / 2)
-            if not points or point != points[-1]:
-                points.append(point)
-        if len(points) >= 3:
-            parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in points) + "Z")
-    return "".join(parts)
+    """The regions with a boundary, each shaded by its progress. Their outlines are drawn once per
+    process and boundary (charts.outlines): the regions come with a digest of their boundary
+    (_filters_form), which is how an edited boundary is seen at the next load."""
+    areas = [
+        Area(row["region"].pk, row["region"].boundary_version, row["region"].boundary, row["colour"], _map_label(row))
+        for row in table
+        if row["region"].boundary
+    ]
+    return region_map(areas, title=_("Progress against targets by region")) if areas else ""
 
 
 def _map_label(row):
