@@ -115,6 +115,18 @@ class ActivityQuerySet(models.QuerySet):
         )
 
 
+class MonthStart(models.Func):
+    """The first day of a date's month. On PostgreSQL it is date_trunc of a timestamp without time
+    zone, which depends on no setting, so an index can hold it (the public list's, migration
+    0009); TruncMonth of a date goes through a timestamptz, which no index can."""
+
+    template = "(DATE_TRUNC('month', %(expressions)s::timestamp))::date"
+    output_field = models.DateField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="date(%(expressions)s, 'start of month')", **extra)
+
+
 class ActivityStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")

@@ -12,7 +12,6 @@ exact, live figures in the dashboard and the reports.
 """
 
 import django_filters
-from django.db.models.functions import TruncMonth
 from django.urls import path
 from django.utils.translation import gettext as _
 from django_filters.utils import translate_validation
@@ -31,7 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities.api import ActivitySerializer, ActivityViewSet
-from activities.models import Activity
+from activities.models import Activity, MonthStart
 from activities.privacy import public_coordinate
 from prevent_protect.search import contains_folded
 from programs.models import Objective, Service
@@ -218,8 +217,9 @@ MAP_PARAMETERS = [
 
 
 def newest_month_first(queryset):
-    # Within a month the order is the id's, not the day's: the day is not published.
-    return queryset.order_by(TruncMonth("start_date").desc(), "-pk")
+    # Within a month the order is the id's, not the day's: the day is not published. A page is
+    # read from the approved activities' index in this order (activities migration 0009).
+    return queryset.order_by(MonthStart("start_date").desc(), "-pk")
 
 
 class ActivityMapView(MapView):
