@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from prevent_protect.rest import TokenOrBearerAuthentication
 from programs.models import Indicator, Target
 
 from ..factories import app_code, app_device
@@ -131,6 +132,16 @@ class TestUsingAToken:
         response = authorized(api, "0" * 40).get("/api/v1/regions/")
         assert_error(response, 401, code="authentication_failed")
 
+    def test_an_invented_token_is_refused_in_drfs_words(self, api, staff, assert_error):
+        error = assert_error(authorized(api, "0" * 40).get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="en"), 401)
+        assert error["message"] == "Invalid token."
+
+    def test_the_token_is_read_with_its_user_in_one_query(self, api, staff, django_assert_num_queries):
+        key = token_of(api, "staff")
+        with django_assert_num_queries(1):
+            user, token = TokenOrBearerAuthentication().authenticate_credentials(key)
+            assert (user, user.is_staff, token.key, token.user, user.auth_token) == (staff, True, key, staff, token)
+
     def test_the_token_of_a_user_disabled_later_is_refused(self, api, staff, amazonas, assert_error):
         authorized(api, token_of(api, "staff"))
         staff.is_active = False
@@ -138,6 +149,13 @@ class TestUsingAToken:
         assert_error(api.get("/api/v1/regions/"), 401, code="authentication_failed")
         assert_error(new_target(api, amazonas), 401, code="authentication_failed")
         assert not Target.objects.filter(year=2026).exists()
+
+    def test_a_disabled_users_token_is_refused_in_drfs_words(self, api, staff, assert_error):
+        authorized(api, token_of(api, "staff"))
+        staff.is_active = False
+        staff.save()
+        error = assert_error(api.get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="en"), 401)
+        assert error["message"] == "User inactive or deleted."
 
 
 class TestRevokingAToken:

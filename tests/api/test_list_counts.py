@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from activities.api.activities import ActivitySerializer, as_rows, written
@@ -119,6 +120,42 @@ class TestPlainRows:
             answer = written(rows)
         expected = ActivitySerializer(Activity.objects.prefetch_related("institutions"), many=True).data
         assert JSONRenderer().render(answer) == JSONRenderer().render(expected)
+
+    @pytest.mark.parametrize("zone", ["UTC", "America/Lima", "Asia/Kathmandu"])
+    def test_moments_read_as_the_serializer_writes_them_in_any_time_zone(self, amazonas, zone):
+        on_the_second = ActivityFactory(region=amazonas)
+        ActivityFactory(region=amazonas)
+        # No microseconds: isoformat() then writes none, and the rows must not either.
+        moment = datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
+        Activity.objects.filter(pk=on_the_second.pk).update(created_at=moment, updated_at=moment)
+        activities = Activity.objects.all()
+        with timezone.override(zone):
+            expected = ActivitySerializer(activities.prefetch_related("institutions"), many=True).data
+            assert JSONRenderer().render(written(list(as_rows(activities)))) == JSONRenderer().render(expected)
+
+    def test_a_list_whose_ids_are_more_than_one_column_is_read_all_the_same(self, amazonas, puno):
+        # DISTINCT with another order selects the order's columns too: such a list is read as
+        # values() reads it, in its own order.
+        for title in ("Charla", "Anfiteatro", "Brigada"):
+            ActivityFactory(region=amazonas, title=title)
+        ActivityFactory(region=puno, title="Anfiteatro")
+        activities = Activity.objects.order_by("title", "id").distinct()
+        expected = ActivitySerializer(activities.prefetch_related("institutions"), many=True).data
+        assert JSONRenderer().render(written(list(as_rows(activities)))) == JSONRenderer().render(expected)
+        assert [row["title"] for row in as_rows(activities[1:3])] == ["Anfiteatro", "Brigada"]
+
+    def test_an_empty_list_reads_no_rows(self, amazonas, django_assert_num_queries):
+        ActivityFactory(region=amazonas)
+        with django_assert_num_queries(0):
+            assert list(as_rows(Activity.objects.none())) == []
+            assert list(as_rows(Activity.objects.filter(region_id__in=[]))) == []
+
+    def test_a_page_is_read_in_the_lists_order_in_one_query(self, amazonas, django_assert_num_queries):
+        for day in (3, 1, 2):
+            ActivityFactory(region=amazonas, start_date=datetime.date(2025, 5, day), end_date=datetime.date(2025, 5, 9))
+        with django_assert_num_queries(1):
+            rows = list(as_rows(Activity.objects.filter(region=amazonas))[1:3])
+        assert [row["start_date"].day for row in rows] == [2, 1]
 
     def test_the_api_answers_the_rows(self, as_staff, amazonas):
         activity = ActivityFactory(region=amazonas, latitude=Decimal("-6.2"), longitude=Decimal("-77.8"))
