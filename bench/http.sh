@@ -18,27 +18,13 @@ ACTIVITIES="${1:-1000000}"
 DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-32}"
 ROUNDS="${ROUNDS:-2}"
-# wrk shares the two cores with the server: a higher priority keeps its own waits for the CPU out
-# of the latencies it records (as root; as it is otherwise).
-NICE=()
-nice -n -5 true 2>/dev/null && NICE=(nice -n -5)
 trap cleanup EXIT
-
-# "requests/s p50_ms p99_ms errors" of one wrk run (more wrk options may follow the URL); errors
-# are non-2xx/3xx answers plus socket errors, and are shown whole on stderr when there are any.
-load() {
-    "${NICE[@]}" wrk --threads 2 --connections "$CONNECTIONS" --duration "${DURATION}s" --latency \
-        --header "Accept-Encoding: gzip" "$@" >"$BENCH_WORK/wrk.out"
-    wrk_figures "$BENCH_WORK/wrk.out" | awk '{ printf "%s %s %s %d", $2, $3, $4, $6 + $7 + $8 + $9 + $10 }'
-}
 
 prepare_db "$ACTIVITIES"
 region=$(sql "SELECT slug FROM regions_region WHERE in_campaign ORDER BY slug LIMIT 1")
 start_web
 # Signed-in callers are never served a kept answer: the ministry's demo user measures the work.
-token=$(production_env; "$PYTHON" manage.py shell -c "from rest_framework.authtoken.models import Token
-from accounts.models import User; print(Token.objects.get_or_create(user=User.objects.get(username='staff'))[0].key)" \
-    2>/dev/null | tail -n 1)
+token=$(staff_token)
 machine
 echo "gunicorn: $(production_env; "$PYTHON" -c 'import runpy; c = runpy.run_path("deploy/gunicorn.conf.py");
 print(c["workers"], "processes x", c["threads"], "threads,", c["worker_class"])'), $CONNECTIONS connections, ${DURATION} s each, wrk on the same machine"
@@ -74,10 +60,10 @@ for round in $(seq "$ROUNDS"); do
     printf "round %s of %s\n%-40s %9s %8s %8s %6s | %9s %8s %8s | %s\n" "$round" "$ROUNDS" "endpoint" "req/s" \
         "p50 ms" "p99 ms" "errors" "bare r/s" "p50 ms" "p99 ms" "of bare"
     for entry in "${endpoints[@]}"; do
-        read -r brps bp50 bp99 berr <<<"$(load "$BENCH_URL/livez")"
+        read -r brps bp50 bp99 berr _ <<<"$(load "$BENCH_URL/livez")"
         args=("$BENCH_URL$(path "$entry")")
         [ -z "$(header "$entry")" ] || args+=(--header "$(header "$entry")")
-        read -r rps p50 p99 err <<<"$(load "${args[@]}")"
+        read -r rps p50 p99 err _ <<<"$(load "${args[@]}")"
         [ "$err" = 0 ] || grep -E "Non-2xx|Socket errors" "$BENCH_WORK/wrk.out" >&2
         printf "%-40s %9s %8s %8s %6s | %9s %8s %8s | %5.0f%%\n" "${entry%%|*}" "$rps" "$p50" "$p99" "$err" \
             "$brps" "$bp50" "$bp99" "$(awk -v a="$rps" -v b="$brps" 'BEGIN { print 100 * a / b }')"

@@ -15,24 +15,12 @@ ACTIVITIES="${1:-1000000}"
 DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-32}"
 ROUNDS="${ROUNDS:-2}"
-NICE=()
-nice -n -5 true 2>/dev/null && NICE=(nice -n -5)
 trap cleanup EXIT
-
-# "requests/s p50_ms p99_ms errors timeouts" of one wrk run; errors are non-2xx/3xx answers and
-# socket errors, timeouts included.
-load() {
-    "${NICE[@]}" wrk --threads 2 --connections "$CONNECTIONS" --duration "${DURATION}s" --latency \
-        --header "Accept-Encoding: gzip" "$@" >"$BENCH_WORK/wrk.out"
-    wrk_figures "$BENCH_WORK/wrk.out" | awk '{ printf "%s %s %s %d %d", $2, $3, $4, $6 + $7 + $8 + $9 + $10, $10 }'
-}
 
 prepare_db "$ACTIVITIES"
 region=$(sql "SELECT id FROM regions_region WHERE in_campaign ORDER BY slug LIMIT 1")
 start_web
-token=$(production_env; "$PYTHON" manage.py shell -c "from rest_framework.authtoken.models import Token
-from accounts.models import User; print(Token.objects.get_or_create(user=User.objects.get(username='staff'))[0].key)" \
-    2>/dev/null | tail -n 1)
+token=$(staff_token)
 auth="Authorization: Token $token"
 first=$(curl -s -H "$auth" "$BENCH_URL/api/v1/activities/?page_size=50")
 echo "first page: $(echo "$first" | "$PYTHON" -c 'import json, sys; b = json.load(sys.stdin)
