@@ -31,14 +31,14 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
 
-from . import page_copy
+from . import page_copy, remaking
 
 VERSION_KEY = "campaign:public-version"
 PAGE_TIMEOUT = 600
-# A kept copy is made again by one request some minutes before it would expire, while every other
-# request, in every process, is still served the copy, which is current (its version is). Copies
-# made together (after a bump, a restart) get their remaking spread over REMAKE_WITHIN, so they are
-# not remade together either. Without this, copies made together expired together, and under load
+# A kept copy is made again some minutes before it would expire, by one thread in the background
+# (publication.remaking), while every request, in every process, is still served the copy, which
+# is current (its version is). Copies made together (after a bump, a restart) get their remaking
+# spread over REMAKE_WITHIN, so they are not remade together either. Without this, copies made together expired together, and under load
 # every worker thread computed the same pages at once (about a second each at a million
 # activities): no request was answered for two seconds (the load drill's stall,
 # docs/PERFORMANCE.md). A page nobody asks for in its last minute still expires.
@@ -110,6 +110,8 @@ def _kept(kind, where, request):
     MGET, and a bump leaves old copies to be overwritten rather than piling up.
     """
     key = (kind, get_language() or "", where)
+    if remaking.in_progress():
+        return key, data_version(), None
     own = page_copy.copies.get(key, page_copy.known_version(data_version))
     if own is not None and time.time() < own.remake_at:
         return key, own.version, _served(own, request)
@@ -125,7 +127,7 @@ def _kept(kind, where, request):
     if stored is None or stored[0] != version:
         return key, version, None
     if time.time() >= stored[-1] and cache.add(f"{shared_key}:remaking", 1, PAGE_TIMEOUT // 10):
-        return key, version, None  # this request makes the copy again; the others get this one
+        remaking.remake(request)  # in the background; this request, like the others, gets this copy
     own = _copy(kind, version, *stored[1:])
     page_copy.copies.put(key, own)
     return key, version, _served(own, request)
