@@ -38,10 +38,10 @@ PAGE_TIMEOUT = 600
 # A kept copy is made again some minutes before it would expire, by one thread in the background
 # (publication.remaking), while every request, in every process, is still served the copy, which
 # is current (its version is). Copies made together (after a bump, a restart) get their remaking
-# spread over REMAKE_WITHIN, so they are not remade together either. Without this, copies made together expired together, and under load
-# every worker thread computed the same pages at once (about a second each at a million
-# activities): no request was answered for two seconds (the load drill's stall,
-# docs/PERFORMANCE.md). A page nobody asks for in its last minute still expires.
+# spread over REMAKE_WITHIN, so they are not remade together either. Without this, copies made
+# together expired together, and under load every worker thread computed the same pages at once
+# (about a second each at a million activities): no request was answered for two seconds (the
+# load drill's stall, docs/PERFORMANCE.md). A page nobody asks for in its last minute still expires.
 REMAKE_WITHIN = (PAGE_TIMEOUT * 0.5, PAGE_TIMEOUT * 0.9)
 # A URL longer than this is not a page anyone links to; it is not worth a cache entry.
 MAX_CACHED_PATH = 300

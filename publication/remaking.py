@@ -28,9 +28,10 @@ _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="remake")
 _current = threading.local()
 _handler = None
 # What a remake keeps of the elected request's environ: the address, its host and the headers
-# that choose a language, a format or an encoding. Not its body, its cookies, nor conditions
-# that would answer 304.
-_DROPPED = {"HTTP_COOKIE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "CONTENT_LENGTH", "CONTENT_TYPE"}
+# and cookies that choose a language, a format or an encoding (a request with a session never gets
+# here: publication.cache serves it a page of its own). Not its body, nor the conditions that
+# would answer 304.
+_DROPPED = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "CONTENT_LENGTH", "CONTENT_TYPE"}
 
 
 def in_progress():
