@@ -19,6 +19,7 @@ These figures are exact and live, for staff. The public reads the protected rele
 import calendar
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
@@ -316,10 +317,124 @@ def _localized(row, field):
     return english or row[field]
 
 
+# --- By region and objective --------------------------------------------------------------------
+
+# The kinds of figure a cell holds, and the indicators' computations each one serves.
+CELL_KINDS = {
+    "sums": {"activities", "participants", "families"},
+    "networks": {"networks", "network_leaders"},
+    "institutions": {"institutions"},
+}
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The approved activities that match some filters, by (region id, objective id), the grain
+    of the indicators: each cell's counts (`sums`: {cell: {count: n}}), the support networks it
+    names with their leaders (`networks`: {cell: {network id: leaders}}) and the partner
+    institutions it names (`institutions`: {cell: {institution id}}). The headline figures and
+    every indicator's actual are both made from them, so the dashboard reads a period once."""
+
+    sums: dict
+    networks: dict
+    institutions: dict
+
+    def figures(self):
+        """The dict approved_figures gives for the same filters: a network or an institution
+        that several cells name counts once."""
+        totals = dict.fromkeys(COUNTS, 0)
+        for sums in self.sums.values():
+            for key, value in sums.items():
+                totals[key] += value
+        leaders = {}
+        for named in self.networks.values():
+            leaders.update(named)
+        institutions = set().union(*self.institutions.values())
+        totals.update(networks=len(leaders), network_leaders=sum(leaders.values()), institutions=len(institutions))
+        return _with_participants(totals)
+
+    def actual(self, indicator, region_id):
+        """What `indicator` counts in the region: its computation over its own objective's cell."""
+        return self._actuals.get(indicator.computation, {}).get((region_id, indicator.objective_id), 0)
+
+    # Kept once worked out (a frozen dataclass's cached_property writes to the instance's
+    # __dict__): every row of indicator_progress asks for one value.
+    @cached_property
+    def _actuals(self):
+        sums, networks = self.sums.items(), self.networks.items()
+        return {
+            "activities": {cell: counts["activities"] for cell, counts in sums},
+            "families": {cell: counts["families"] for cell, counts in sums},
+            "participants": {cell: sum(counts[field] for field in PARTICIPANT_FIELDS) for cell, counts in sums},
+            "networks": {cell: len(named) for cell, named in networks},
+            "network_leaders": {cell: sum(named.values()) for cell, named in networks},
+            "institutions": {cell: len(named) for cell, named in self.institutions.items()},
+        }
+
+
+def approved_cells(*, kinds=tuple(CELL_KINDS), **filters):
+    """Cells of the approved activities that match the filters (see approved_activities), with
+    only the `kinds` of figure asked for ("sums", "networks", "institutions"; the others stay
+    empty). One query per kind when the range is whole months; two when it cuts a month."""
+    return _cells(parts(**filters), kinds)
+
+
+def _kinds_of(computations):
+    return [kind for kind, served in CELL_KINDS.items() if served & computations]
+
+
+def _cells(found, kinds):
+    sums, networks, institutions = {}, {}, {}
+    if "sums" in kinds:
+        _add_sums(found, sums)
+    if "networks" in kinds:
+        named = _named(found, NetworkTally, "support_network_id", "support_network", "support_network__leaders")
+        for region_id, objective_id, network_id, leaders in named:
+            networks.setdefault((region_id, objective_id), {})[network_id] = leaders
+    if "institutions" in kinds:
+        for region_id, objective_id, institution_id in _named(found, PartnerTally, "institution_id", "institutions"):
+            institutions.setdefault((region_id, objective_id), set()).add(institution_id)
+    return Cells(sums, networks, institutions)
+
+
+def _add_sums(found, sums):
+    tallied, counted = found.tallied(Tally), found.counted()
+    groups = []
+    if tallied is not None:
+        groups.append(tallied.values("region_id", "objective_id").annotate(**_tally_sums()))
+    if counted is not None:
+        groups.append(counted.values("region_id", "objective_id").annotate(**_activity_sums()))
+    for rows in groups:
+        for row in rows:
+            cell, counts = (row["region_id"], row["objective_id"]), _sums_of(row)
+            if cell in sums:
+                counts = {key: value + sums[cell][key] for key, value in counts.items()}
+            sums[cell] = counts
+
+
+def _named(found, model, partner, activity_partner, *extra):
+    """{(region_id, objective_id, partner id, *extra)}: each network or institution once per cell
+    that names it, from the tallies' rows that count (`partner` names it there) and the counted
+    part's activities (`activity_partner`).
+
+    Distinct rows counted in Python rather than count(DISTINCT) per cell in SQL: PostgreSQL sorts
+    every row of the period for that, where it hashes a DISTINCT of the same rows (12,000 rows
+    of partner tallies in 2025 at a million activities, a few hundred distinct)."""
+    named = set()
+    tallied, counted = found.tallied(model), found.counted()
+    if tallied is not None:
+        rows = tallied.filter(activities__gt=0)
+        named.update(rows.values_list("region_id", "objective_id", partner, *extra).distinct())
+    if counted is not None:
+        rows = counted.filter(**{f"{activity_partner}__isnull": False})
+        named.update(rows.values_list("region_id", "objective_id", activity_partner, *extra).distinct())
+    return named
+
+
 # --- Indicators against targets ---------------------------------------------------------------
 
 
-def indicator_progress(*, year, quarter=0, regions=None, objective=None, until=None):
+def indicator_progress(*, year, quarter=0, regions=None, objective=None, until=None, cells=None, earlier=()):
     """Each indicator's value in each region over a year (quarter 0) or one of its quarters,
     against the target set for that period:
 
@@ -332,9 +447,13 @@ def indicator_progress(*, year, quarter=0, regions=None, objective=None, until=N
     activities of its own objective that start in the period. `percent` is None when there is
     no target or it is 0.
 
+    `cells`, the period's approved_cells over the same regions and objective, spares reading them
+    again when the caller has them (the dashboard, for its headline). `earlier`, approved_cells of
+    other periods, adds to each row "earlier": its actual in each of them, in their order, so a
+    comparison costs no query here.
+
     A fixed number of queries, whatever the number of regions and indicators: the indicators,
-    the regions, the targets, and one grouped query per kind of computation in use (two for the
-    networks: the cells' networks, then their leaders).
+    the regions, the targets, and, without `cells`, one grouped query per kind of figure in use.
     """
     indicators = _indicators(objective)
     # A queryset (readable_regions(user)) stays a subquery: PostgreSQL joins it as a set, where it
@@ -343,14 +462,21 @@ def indicator_progress(*, year, quarter=0, regions=None, objective=None, until=N
     regions = list(_regions(regions))
     if not indicators or not regions:
         return []
-    date_from, date_to = _period_dates(year, quarter)
-    if until is not None:
-        date_to = min(date_to, until)
-    scope = [r.pk for r in regions] if scope is None else scope
-    found = parts(date_from=date_from, date_to=date_to, regions=scope, objective=objective)
-    actuals = _actuals(found, {indicator.computation for indicator in indicators})
+    if cells is None:
+        date_from, date_to = _period_dates(year, quarter)
+        if until is not None:
+            date_to = min(date_to, until)
+        scope = [r.pk for r in regions] if scope is None else scope
+        found = parts(date_from=date_from, date_to=date_to, regions=scope, objective=objective)
+        cells = _cells(found, _kinds_of({indicator.computation for indicator in indicators}))
     targets = _targets(indicators, regions, year, quarter)
-    return [_progress_row(indicator, region, actuals, targets) for indicator in indicators for region in regions]
+    rows = []
+    for indicator in indicators:
+        # Written once per indicator and shared by its rows: the names are looked up in the
+        # request's language, and the dashboard asks for 8 indicators in 15 regions.
+        named = _indicator_named(indicator)
+        rows += [_progress_row(indicator, named, region, cells, targets, earlier) for region in regions]
+    return rows
 
 
 def _indicators(objective):
@@ -381,63 +507,6 @@ def _period_dates(year, quarter):
     )
 
 
-def _actuals(found, computations):
-    """{computation: {(region_id, objective_id): value}} over the Parts `found`: one grouped query
-    per kind in use and part (the networks' leaders read once, from the few networks found)."""
-    actuals = {}
-    tallied, counted = found.tallied(Tally), found.counted()
-    if computations & {"activities", "participants", "families"}:
-        groups = []
-        if tallied is not None:
-            groups.append(tallied.values("region_id", "objective_id").annotate(**_tally_sums()))
-        if counted is not None:
-            groups.append(counted.values("region_id", "objective_id").annotate(**_activity_sums()))
-        for rows in groups:
-            for row in rows:
-                cell, sums = (row["region_id"], row["objective_id"]), _sums_of(row)
-                for computation, value in (
-                    ("activities", sums["activities"]),
-                    ("families", sums["families"]),
-                    ("participants", sum(sums[field] for field in PARTICIPANT_FIELDS)),
-                ):
-                    kind = actuals.setdefault(computation, {})
-                    kind[cell] = kind.get(cell, 0) + value
-    if computations & {"networks", "network_leaders"}:
-        named = _named(found, NetworkTally, "support_network_id", "support_network")
-        leaders_of = dict(SupportNetwork.objects.filter(pk__in={n for *_cell, n in named}).values_list("pk", "leaders"))
-        networks = actuals.setdefault("networks", {})
-        leaders = actuals.setdefault("network_leaders", {})
-        for region_id, objective_id, network_id in named:
-            cell = (region_id, objective_id)
-            networks[cell] = networks.get(cell, 0) + 1
-            leaders[cell] = leaders.get(cell, 0) + leaders_of[network_id]
-    if "institutions" in computations:
-        counts = actuals.setdefault("institutions", {})
-        if found.days is None:
-            # Whole months: counted by cell in SQL, some sixty rows instead of every (cell, institution).
-            rows = found.tallied(PartnerTally).filter(activities__gt=0).values("region_id", "objective_id")
-            for row in rows.annotate(n=Count("institution_id", distinct=True)):
-                counts[(row["region_id"], row["objective_id"])] = row["n"]
-        else:
-            for region_id, objective_id, _institution in _named(found, PartnerTally, "institution_id", "institutions"):
-                counts[(region_id, objective_id)] = counts.get((region_id, objective_id), 0) + 1
-    return actuals
-
-
-def _named(found, model, tallied_field, activity_field):
-    """{(region_id, objective_id, partner id)}: each network or institution once per cell that
-    names it, from the tallies' rows that count and the counted part's activities."""
-    named = set()
-    tallied, counted = found.tallied(model), found.counted()
-    if tallied is not None:
-        rows = tallied.filter(activities__gt=0).values_list("region_id", "objective_id", tallied_field)
-        named.update(rows.distinct())
-    if counted is not None:
-        rows = counted.filter(**{f"{activity_field}__isnull": False})
-        named.update(rows.values_list("region_id", "objective_id", activity_field).distinct())
-    return named
-
-
 def _targets(indicators, regions, year, quarter):
     targets = Target.objects.filter(
         indicator__in=[i.pk for i in indicators], region__in=[r.pk for r in regions], year=year, quarter=quarter
@@ -448,18 +517,25 @@ def _targets(indicators, regions, year, quarter):
     }
 
 
-def _progress_row(indicator, region, actuals, targets):
-    actual = actuals.get(indicator.computation, {}).get((region.pk, indicator.objective_id), 0)
-    target = targets.get((indicator.pk, region.pk))
+def _indicator_named(indicator):
     return {
-        "indicator": {
-            "id": indicator.pk,
-            "code": indicator.code,
-            "name": indicator.localized("name"),
-            "unit": indicator.localized("unit"),
-        },
+        "id": indicator.pk,
+        "code": indicator.code,
+        "name": indicator.localized("name"),
+        "unit": indicator.localized("unit"),
+    }
+
+
+def _progress_row(indicator, named, region, cells, targets, earlier):
+    actual = cells.actual(indicator, region.pk)
+    target = targets.get((indicator.pk, region.pk))
+    row = {
+        "indicator": named,
         "region": {"id": region.pk, "name": region.name, "slug": region.slug},
         "actual": actual,
         "target": target,
         "percent": round(100 * actual / target, 1) if target else None,
     }
+    if earlier:
+        row["earlier"] = [past.actual(indicator, region.pk) for past in earlier]
+    return row

@@ -370,15 +370,16 @@ class TestAccess:
 
 
 class TestQueries:
-    # Measured 24 for a whole year, for staff and for a coordinator alike, plus a margin of 2. The
-    # page's own 16: the session, the user, staff's second-factor device or a coordinator's
-    # memberships, the regions, the objectives, the figures, the indicators' seven (indicators,
-    # regions, targets, three computations and the networks' leaders), the months, the waiting
-    # activities and the reports. Then each earlier period the page is compared with
-    # (Scope.earlier()) reads the figures and the indicators again over its own dates, 8 queries:
-    # a year is compared with one period, a quarter with two.
-    MAX_QUERIES = 24 + 2
-    PER_EARLIER_PERIOD = 8
+    # Measured 17 for a whole year, for staff and for a coordinator alike, plus a margin of 2. The
+    # page's own 14: the session, the user, staff's second-factor device or a coordinator's
+    # memberships, the regions, the objectives, the period's cells by region and objective (sums,
+    # networks, institutions: selectors.approved_cells), the indicators, their regions and
+    # targets, the months, the waiting activities and the reports. Then each earlier period the
+    # page is compared with (Scope.earlier()) reads its cells, 3 queries, from which both its
+    # headline and its indicators' actuals are made: a year is compared with one period, a
+    # quarter with two.
+    MAX_QUERIES = 17 + 2
+    PER_EARLIER_PERIOD = 3
 
     def fill(self, regions):
         """Activities of every kind in each region, with partners, networks and targets, in the
