@@ -2,8 +2,10 @@
 reviewer, an administrator, and the anonymous visitor."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from prevent_protect.counting import long_lists
@@ -64,6 +66,13 @@ def _force_login_passes_the_second_factor(monkeypatch):
             pass_second_factor(client, user)
 
     monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language active in the test's thread: each
+    # test starts in the default language (Spanish), as each request does.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
