@@ -2,6 +2,7 @@
 worker's heartbeat file is in memory: a disk busy writing (a backup, an export, CI's databases) must
 not block the workers that touch it every second."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -79,3 +80,15 @@ def test_the_filesystem_lookup_tells_disk_from_memory():
     # The check above means something only if the lookup can say "not memory".
     assert filesystem_of("/dev/shm") in MEMORY_FILESYSTEMS
     assert filesystem_of("/proc/self") == "proc"
+
+
+def test_workers_are_forked_with_the_masters_objects_set_aside_from_the_collector(monkeypatch):
+    # A full collection in a worker walks every object it inherited, with both threads stopped:
+    # the public pages' 99th percentile (docs/PERFORMANCE.md, "Tail latency").
+    cfg = settings(monkeypatch)
+    gc.unfreeze()
+    try:
+        cfg.pre_fork(None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
