@@ -14,6 +14,9 @@ class Command(BaseCommand):
         "Write a report to a file now, with the generator the workers use, for operators and "
         "benchmarks. National unless --region; nothing is stored in the database and no e-mail is sent."
     )
+    # As a worker runs the generator: without Django's system checks, which import every URL
+    # configuration and view for 0.6 s and are the release's business (`check --deploy`), not a report's.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", required=True, choices=Report.Kind.values)
